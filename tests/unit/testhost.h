@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A test double for the host services: flat RAM from bus address 0 with
+ * injectable faults, INTx and MSI capture, a virtual clock with timers,
+ * and captured log lines.  Shared by the unit tests.
+ */
+#ifndef VPCI_TESTHOST_H
+#define VPCI_TESTHOST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vpci/vpci.h>
+
+#define TESTHOST_MAX_MSI 4096
+#define TESTHOST_MAX_TIMERS 32
+#define TESTHOST_MAX_LOG 64
+#define TESTHOST_MAX_FAULTS 8
+
+struct testhost_msi {
+    uint64_t addr;
+    uint32_t data;
+};
+
+struct testhost {
+    uint8_t *ram;
+    uint64_t ram_size;
+    struct { uint64_t addr, len; int err; } faults[TESTHOST_MAX_FAULTS];
+    unsigned nfaults;
+    unsigned dma_calls;          /* host dma_rw calls (one per page chunk) */
+    uint64_t dma_bytes;
+
+    bool intx;                   /* INTx level as last driven */
+    unsigned intx_rises, intx_falls;
+
+    struct testhost_msi msi[TESTHOST_MAX_MSI];
+    unsigned nmsi;
+
+    uint64_t now;
+    struct { struct vpci_timer *t; uint64_t deadline; } timers[TESTHOST_MAX_TIMERS];
+    unsigned ntimers;
+    unsigned timer_fires;
+
+    char log[TESTHOST_MAX_LOG][256];
+    unsigned nlog, warnings, errors;
+    bool echo_log;               /* also print lines (debugging) */
+};
+
+extern const struct vpci_host_ops testhost_ops;
+
+struct testhost *testhost_new(uint64_t ram_size);
+void testhost_free(struct testhost *h);
+/* Make DMA to [addr, addr+len) fail with -err (e.g. EFAULT, EACCES). */
+void testhost_add_fault(struct testhost *h, uint64_t addr, uint64_t len, int err);
+/* Advance the virtual clock by @ns, firing due timers in deadline order. */
+void testhost_advance(struct testhost *h, uint64_t ns);
+/* Was a line containing @needle logged? */
+bool testhost_logged(const struct testhost *h, const char *needle);
+void testhost_clear_log(struct testhost *h);
+
+/*
+ * Create a function whose init() is @build (a test's builder), plugged
+ * into @h (NULL: unplugged).  Returns what vpci_dev_create() returns.
+ */
+typedef int (*testhost_build_fn)(struct vpci_dev *dev);
+int testhost_create(struct testhost *h, testhost_build_fn build,
+                    struct vpci_dev **out);
+
+/* Program BAR @bar at @addr and set @command bits (e.g. MEM|MASTER). */
+void testhost_map_bar(struct vpci_dev *dev, unsigned bar, uint64_t addr);
+void testhost_command(struct vpci_dev *dev, uint16_t bits);
+
+#endif
