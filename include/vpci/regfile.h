@@ -3,10 +3,8 @@
  * Register files: a model's BAR registers declared as a table.
  *
  *   static const struct vpci_reg regs[] = {
- *       { .offset = 0x00, .width = 4, .name = "VERSION", .access = VPCI_RO,
- *         .reset = 0x12345678 },
- *       { .offset = 0x04, .width = 4, .name = "CTRL", .access = VPCI_WO,
- *         .on_write = ctrl_write },
+ *       VPCI_REG(0x00, 4, "VERSION", VPCI_RO, 0x12345678),
+ *       VPCI_REG(0x04, 4, "CTRL",    VPCI_WO, 0, .on_write = ctrl_write),
  *       ...
  *   };
  *
@@ -80,6 +78,16 @@ struct vpci_reg {
     uint16_t count;          /* > 1: array of count registers, width apart */
     uint8_t widths;          /* accepted access widths; 0 = file default */
 };
+
+/*
+ * One datasheet line: VPCI_REG(offset, width, name, access, reset, ...)
+ * where "..." takes the optional fields by name:
+ *     VPCI_REG(0x04, 4, "CTRL", VPCI_WO, 0, .on_write = ctrl_write),
+ *     VPCI_REG(0x20, 4, "SCRATCH", VPCI_RW, 0, .count = 56),
+ */
+#define VPCI_REG(off_, width_, name_, access_, reset_, ...)                 \
+    { .offset = (off_), .width = (width_), .name = (name_),                 \
+      .access = (access_), .reset = (reset_), __VA_ARGS__ }
 
 struct vpci_regfile_desc {
     const char *name;              /* e.g. "virt-pci.mmio" */
