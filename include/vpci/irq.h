@@ -41,13 +41,16 @@ int vpci_irq_raise(struct vpci_dev *dev, unsigned n);
 int vpci_irq_lower(struct vpci_dev *dev, unsigned n);
 /* Raise then lower: one MSI message, or an INTx blip. */
 int vpci_irq_pulse(struct vpci_dev *dev, unsigned n);
-/* Set @n to @level. */
+/* Set @n to @level: a level, so only a low-to-high change raises (and
+ * sends a message); setting the level it already has does nothing. */
 int vpci_irq_set(struct vpci_dev *dev, unsigned n, bool level);
 
 enum vpci_irq_mode vpci_irq_mode(const struct vpci_dev *dev);
 /* Level the INTx pin is driven to now. */
 bool vpci_irq_intx_level(const struct vpci_dev *dev);
-/* Is MSI / MSI-X vector @v pending (masked when it fired)? */
+/* Is MSI / MSI-X vector @v pending: masked when it fired, or held while
+ * bus master was off?  Looks at MSI-X when enabled, else MSI when enabled,
+ * else MSI-X if the function has it, else MSI. */
 bool vpci_irq_pending(const struct vpci_dev *dev, unsigned v);
 const char *vpci_irq_mode_name(enum vpci_irq_mode mode);
 
