@@ -247,6 +247,7 @@ static void sync_bridge(struct vpci_dev *dev, struct vpci_effects *fx)
 void vpci_cfg_sync(struct vpci_dev *dev, struct vpci_effects *fx)
 {
     bool was_master = dev->last_command & PCI_COMMAND_MASTER;
+    vpci_pm_sync(dev, fx);   /* first: a D3hot->D0 reset follows it */
     sync_command(dev, fx);
     vpci_msi_sync(dev, fx);
     vpci_msix_sync(dev, fx);

@@ -160,13 +160,24 @@ int vpci_dev_reset(struct vpci_dev *dev, enum vpci_reset_kind kind,
         fx->count = 0;
     if (!dev || (kind != VPCI_RESET_CONVENTIONAL && kind != VPCI_RESET_FLR))
         return -EINVAL;
-    if (dev->initializing)
-        return vpci_require_init(NULL, "vpci_dev_reset");
+    if (dev->initializing) {
+        vpci_log(dev, VPCI_LOG_ERROR,
+                 "vpci_dev_reset: not allowed inside the model's init()");
+        return -EPERM;
+    }
+    vpci_dev_do_reset(dev, kind, fx);
+    return 0;
+}
+
+void vpci_dev_do_reset(struct vpci_dev *dev, enum vpci_reset_kind kind,
+                       struct vpci_effects *fx)
+{
     /*
      * FLR and conventional reset restore the same state here: libvpci
      * keeps no sticky (AuxPower-preserved) bits, so the spec's difference
      * (FLR keeps sticky bits and link state) has nothing to keep.
      */
+    (void)kind;
     memcpy(dev->config, dev->reset_config, dev->cfg_size);
     for (unsigned i = 0; i < VPCI_BAR_SLOTS; i++)
         dev->bars[i].lo_pending = false;
@@ -179,7 +190,6 @@ int vpci_dev_reset(struct vpci_dev *dev, enum vpci_reset_kind kind,
     if (dev->model->reset)
         dev->model->reset(dev);
     vpci_cfg_sync(dev, fx);
-    return 0;
 }
 
 const struct vpci_model *vpci_dev_model(const struct vpci_dev *dev)

@@ -170,6 +170,9 @@ struct vpci_dev {
 /* ---- dev.c ---- */
 void vpci_logv(const struct vpci_dev *dev, enum vpci_log_level level,
                const char *fmt, va_list ap);
+/* Reset from inside a config write (FLR, D3hot->D0): appends to @fx. */
+void vpci_dev_do_reset(struct vpci_dev *dev, enum vpci_reset_kind kind,
+                       struct vpci_effects *fx);
 /* -EPERM with a message unless inside the model's init(). */
 int vpci_require_init(const struct vpci_dev *dev, const char *what);
 static inline bool vpci_tracing(const struct vpci_dev *dev)
@@ -213,6 +216,8 @@ unsigned vpci_bar_reg(const struct vpci_dev *dev, unsigned bar);
 /* ---- cap.c, cap_pm.c, cap_pcie.c ---- */
 /* React to a config write of [off, off+len) whose previous bytes were
  * @old (indexed from off).  Each returns quickly when not concerned. */
+/* Report a power state change (by a write or a reset) once. */
+void vpci_pm_sync(struct vpci_dev *dev, struct vpci_effects *fx);
 void vpci_pm_cfg_written(struct vpci_dev *dev, unsigned off, unsigned len,
                          const uint8_t *old, struct vpci_effects *fx);
 void vpci_pcie_cfg_written(struct vpci_dev *dev, unsigned off, unsigned len,
