@@ -252,7 +252,8 @@ void vpci_msix_flush(struct vpci_dev *dev)
         while (bits) {
             unsigned v = w * 64 + (unsigned)__builtin_ctzll(bits);
             bits &= bits - 1;
-            msix_deliver_if_pending(dev, v);
+            if (v < m->vectors) /* the PBA's last qword may have spare bits */
+                msix_deliver_if_pending(dev, v);
         }
     }
 }

@@ -91,15 +91,19 @@ int vpci_dev_reset(struct vpci_dev *dev, enum vpci_reset_kind kind,
 /*
  * Save the whole function (config space, MSI-X, interrupt levels, register
  * files, RAM BARs, armed timers, the model's state fields) into a malloc'd
- * blob: versioned, tagged with the model name and CRC32-checked.
+ * blob (free() it): versioned, tagged with the model name and CRC32-checked.
+ * The format is described in libvpci/state.c.  Returns 0, or -EINVAL (NULL
+ * argument, a model state field outside the private struct), -ENOMEM.
  */
 int vpci_dev_save(const struct vpci_dev *dev, void **blob, size_t *len);
 /*
  * Load a blob made by vpci_dev_save() for a function of the same model and
  * layout.  A truncated, corrupted, foreign (other model, other layout) or
  * newer-version blob returns -EINVAL / -EBADMSG / -EPROTO and leaves the
- * function unchanged.  @fx receives the BAR mappings and toggles that
- * differ from before.
+ * function unchanged.  @fx (may be NULL) is cleared and receives the BAR
+ * mappings and toggles that differ from before.  Timers armed in the blob
+ * are re-armed at their saved absolute deadline; then the model's
+ * post_load() runs.
  */
 int vpci_dev_load(struct vpci_dev *dev, const void *blob, size_t len,
                   struct vpci_effects *fx);
