@@ -8,8 +8,12 @@
 
 #include "../internal.h"
 
+#include <vpci/models.h>
+
 /* Built-in models, added here as libvpci/models/ grows. */
 static const struct vpci_model *const builtin_models[] = {
+    &vpci_model_edu,
+    &vpci_model_pci_bridge,
     NULL,
 };
 
