@@ -63,7 +63,7 @@ static uint16_t msi_control(const struct vpci_dev *dev)
 }
 
 /* Vectors the guest enabled (Multiple Message Enable), 1..32. */
-static unsigned msi_enabled_vectors(const struct vpci_dev *dev)
+unsigned vpci_msi_enabled_vectors(const struct vpci_dev *dev)
 {
     return 1u << ((msi_control(dev) & PCI_MSI_FLAGS_QSIZE) >> 4);
 }
@@ -163,7 +163,7 @@ static void msi_send(struct vpci_dev *dev, unsigned v)
     if (msi_64bit(dev))
         addr |= (uint64_t)cfg_get32(dev, dev->msi_cap + PCI_MSI_ADDRESS_HI)
                 << 32;
-    uint32_t low = msi_enabled_vectors(dev) - 1;
+    uint32_t low = vpci_msi_enabled_vectors(dev) - 1;
     uint32_t data = (cfg_get16(dev, msi_data_off(dev)) & ~low) | (v & low);
     if (vpci_tracing(dev))
         vpci_log(dev, VPCI_LOG_TRACE, "MSI vector %u: sent 0x%x to 0x%llx", v,
@@ -197,7 +197,7 @@ void vpci_msi_fire(struct vpci_dev *dev, unsigned source)
 {
     if (!msi_active(dev))
         return;
-    msi_fire_vector(dev, source % msi_enabled_vectors(dev));
+    msi_fire_vector(dev, source % vpci_msi_enabled_vectors(dev));
 }
 
 void vpci_msi_flush(struct vpci_dev *dev)
@@ -222,7 +222,7 @@ void vpci_msi_flush(struct vpci_dev *dev)
     dev->msi_blocked = 0;
     /* A vector the guest shrank Multiple Message Enable under goes out as
      * its number modulo the vectors now enabled, like a raise would. */
-    unsigned enabled = msi_enabled_vectors(dev);
+    unsigned enabled = vpci_msi_enabled_vectors(dev);
     for (unsigned v = 0; v < MSI_MAX_VECTORS; v++)
         if (todo & (1u << v))
             msi_fire_vector(dev, v % enabled);

@@ -192,6 +192,18 @@ void vpci_dev_do_reset(struct vpci_dev *dev, enum vpci_reset_kind kind,
     vpci_cfg_sync(dev, fx);
 }
 
+int vpci_dev_set_multifunction(struct vpci_dev *dev, bool on)
+{
+    if (!dev)
+        return -EINVAL;
+    dev->id.multifunction = on;
+    uint8_t *bytes[] = { dev->config, dev->reset_config };
+    for (size_t i = 0; i < VPCI_ARRAY_SIZE(bytes); i++)
+        bytes[i][PCI_HEADER_TYPE] = (uint8_t)((bytes[i][PCI_HEADER_TYPE] & 0x7f) |
+                                              (on ? 0x80 : 0));
+    return 0;
+}
+
 const struct vpci_model *vpci_dev_model(const struct vpci_dev *dev)
 {
     return dev ? dev->model : NULL;

@@ -42,6 +42,13 @@ static const char *dir_name(enum vpci_dma_dir dir)
     return dir == VPCI_DMA_TO_DEVICE ? "read" : "write";
 }
 
+int vpci_dma_translated(const struct vpci_dev *dev)
+{
+    if (!dev || !dev->ops || !dev->ops->dma_translated)
+        return -ENOTSUP;
+    return dev->ops->dma_translated(dev->host, (struct vpci_dev *)dev) ? 1 : 0;
+}
+
 int vpci_dma_set_mask(struct vpci_dev *dev, uint64_t mask)
 {
     if (!dev)

@@ -225,6 +225,8 @@ void vpci_pcie_cfg_written(struct vpci_dev *dev, unsigned off, unsigned len,
 
 /* ---- cap_msi.c, cap_msix.c, irq.c ---- */
 void vpci_msi_sync(struct vpci_dev *dev, struct vpci_effects *fx);
+/* 1 << Multiple Message Enable (as clamped to what the function has). */
+unsigned vpci_msi_enabled_vectors(const struct vpci_dev *dev);
 void vpci_msix_sync(struct vpci_dev *dev, struct vpci_effects *fx);
 /* MSI-X table / PBA access through a BAR: true when it was one. */
 bool vpci_msix_bar_read(struct vpci_dev *dev, unsigned bar, uint64_t off,
@@ -251,7 +253,6 @@ void vpci_irq_flush_pending(struct vpci_dev *dev);
 void vpci_irq_reset(struct vpci_dev *dev);
 
 /* ---- regfile.c ---- */
-void vpci_regfile_reset(struct vpci_regfile *rf);
 void vpci_regfile_free(struct vpci_regfile *rf);
 struct vpci_regfile *vpci_regfile_bar_next(const struct vpci_regfile *rf);
 struct vpci_regfile *vpci_regfile_dev_next(const struct vpci_regfile *rf);

@@ -56,6 +56,17 @@ enum vpci_irq_mode vpci_irq_mode(const struct vpci_dev *dev)
     return VPCI_IRQ_NONE;
 }
 
+unsigned vpci_irq_vectors(const struct vpci_dev *dev)
+{
+    switch (vpci_irq_mode(dev)) {
+    case VPCI_IRQ_MSIX: return dev->msix.vectors;
+    case VPCI_IRQ_MSI: return vpci_msi_enabled_vectors(dev);
+    case VPCI_IRQ_INTX: return 1;
+    case VPCI_IRQ_NONE: break;
+    }
+    return 0;
+}
+
 const char *vpci_irq_mode_name(enum vpci_irq_mode mode)
 {
     switch (mode) {

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # THE test command (README): run as root on Debian 12, or through sudo.
 #   1 deps       install missing Debian packages (scripts/deps.sh)
-#   2 unit       Debug build in build/, ctest
-#   3 memcheck   the whole suite under valgrind: 0 errors, 0 leaks
-#   4 asan       ASan+UBSan build in build-asan/, ctest
-#   5 coverage   gcov build in build-cov/, lcov report, libvpci/ lines >= 90%
-#   6 consumer   install, then an out-of-tree program via pkg-config and
+#   2 qemu       build (or find cached) a qtest-enabled QEMU 7.2 from
+#                Debian's source (adapters/qemu/build-qemu.sh, cached in
+#                ~/.cache/vpci); the qtest comparison tests then require it
+#   3 unit       Debug build in build/, ctest
+#   4 memcheck   the whole suite under valgrind: 0 errors, 0 leaks
+#   5 asan       ASan+UBSan build in build-asan/, ctest
+#   6 coverage   gcov build in build-cov/, lcov report, libvpci/ lines >= 90%
+#   7 consumer   install, then an out-of-tree program via pkg-config and
 #                find_package, shared and static (scripts/consumer.sh)
-#   7 bench      Release build in build-release/, run the benchmarks
+#   8 bench      Release build in build-release/, run the benchmarks
 #                (figures are informational; only a crash fails)
 # Stops at the first failing stage.  Last line: "N passed, N failed".
 # Developer knobs (CI sets none): VPCI_SKIP_MEMCHECK=1 VPCI_SKIP_ASAN=1
 # VPCI_SKIP_COVERAGE=1 VPCI_SKIP_CONSUMER=1 VPCI_SKIP_BENCH=1
+# VPCI_SKIP_QEMU=1 (the QEMU comparison tests are then skipped, not failed)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,6 +80,10 @@ st_deps() {
   echo "all build and test dependencies are installed"
 }
 
+st_qemu() {
+  "$ROOT/adapters/qemu/build-qemu.sh"
+}
+
 st_unit() {
   configure_build build -DCMAKE_BUILD_TYPE=Debug -DVPCI_SANITIZE=OFF -DVPCI_COVERAGE=OFF -DBUILD_TESTING=ON
   run_ctest build
@@ -88,7 +96,9 @@ st_memcheck() {
   # Each test runs under valgrind with --error-exitcode=99 and leaks of kind
   # definite/indirect/possible counted as errors, so any defect fails the test.
   set +e
-  ctest --test-dir build -T memcheck --output-on-failure --no-tests=error -j "$JOBS" 2>&1 | tee "$log"
+  # The QEMU comparison (label qemu) runs a shell script and QEMU itself,
+  # not our code under valgrind: it is left out here.
+  ctest --test-dir build -T memcheck -LE qemu --output-on-failure --no-tests=error -j "$JOBS" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   set -e
   # ctest -T memcheck can exit 0 with defects found: check its report and
@@ -166,6 +176,10 @@ st_bench() {
 }
 
 stage deps     ""                 st_deps
+if [ "${VPCI_SKIP_QEMU:-0}" != 1 ]; then
+  export VPCI_REQUIRE_QEMU=1
+fi
+stage qemu     VPCI_SKIP_QEMU     st_qemu
 stage unit     ""                 st_unit
 stage memcheck VPCI_SKIP_MEMCHECK st_memcheck
 stage asan     VPCI_SKIP_ASAN     st_asan

@@ -54,6 +54,14 @@ void vpci_dev_destroy(struct vpci_dev *dev);
 /* During init(): set IDs, header type and config space size. -EPERM after. */
 int vpci_dev_set_identity(struct vpci_dev *dev, const struct vpci_identity *id);
 
+/*
+ * Set or clear the header type's multi-function bit (bit 7).  A host does
+ * this when it places the function in a slot with siblings (QEMU's
+ * multifunction=on); the bit becomes part of the reset image, so resets
+ * and FLR keep it.  Returns 0, or -EINVAL for NULL.
+ */
+int vpci_dev_set_multifunction(struct vpci_dev *dev, bool on);
+
 const struct vpci_model *vpci_dev_model(const struct vpci_dev *dev);
 void *vpci_dev_priv(const struct vpci_dev *dev);
 /* A per-function pointer that belongs to the host. */

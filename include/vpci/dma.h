@@ -28,6 +28,12 @@ struct vpci_dev;
 int vpci_dma_set_mask(struct vpci_dev *dev, uint64_t mask);
 uint64_t vpci_dma_mask(const struct vpci_dev *dev);
 
+/*
+ * Does an IOMMU translate this function's DMA?  1 yes, 0 no, -ENOTSUP when
+ * the host does not say (no host, or no dma_translated service).
+ */
+int vpci_dma_translated(const struct vpci_dev *dev);
+
 /* @done may be NULL. */
 int vpci_dma_read(struct vpci_dev *dev, uint64_t addr, void *buf, size_t len,
                   size_t *done);

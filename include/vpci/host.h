@@ -53,6 +53,13 @@ struct vpci_host_ops {
     int (*dma_rw)(void *host, struct vpci_dev *dev, uint64_t addr, void *buf,
                   size_t len, enum vpci_dma_dir dir);
 
+    /*
+     * 1 when the function's DMA addresses are IOVAs that an IOMMU in front
+     * of it translates, 0 when they reach system memory as they are.
+     * Models that need isolation ask through vpci_dma_translated().
+     */
+    int (*dma_translated)(void *host, struct vpci_dev *dev);
+
     /* Drive the function's INTx pin (the one in config INTERRUPT_PIN). */
     void (*set_intx)(void *host, struct vpci_dev *dev, bool level);
 

@@ -46,6 +46,10 @@ int vpci_irq_pulse(struct vpci_dev *dev, unsigned n);
 int vpci_irq_set(struct vpci_dev *dev, unsigned n, bool level);
 
 enum vpci_irq_mode vpci_irq_mode(const struct vpci_dev *dev);
+/* Vectors the guest can receive in the current mode: the MSI vectors it
+ * enabled (Multiple Message Enable), the MSI-X table size, 1 for INTx,
+ * 0 for none. */
+unsigned vpci_irq_vectors(const struct vpci_dev *dev);
 /* Level the INTx pin is driven to now. */
 bool vpci_irq_intx_level(const struct vpci_dev *dev);
 /* Is MSI / MSI-X vector @v pending: masked when it fired, or held while

@@ -15,6 +15,9 @@ extern "C" {
 
 extern const struct vpci_model vpci_model_edu;        /* "edu" */
 extern const struct vpci_model vpci_model_pci_bridge; /* "pci-bridge" */
+extern const struct vpci_model vpci_model_virt_pci;   /* "virt-pci" */
+extern const struct vpci_model vpci_model_dma_engine; /* "dma-engine" */
+extern const struct vpci_model vpci_model_epf_test;   /* "epf-test" */
 
 #ifdef __cplusplus
 }

@@ -134,6 +134,11 @@ int vpci_reg_set(struct vpci_regfile *rf, uint32_t offset, uint64_t val);
 /* Name of the register covering @offset, or NULL. */
 const char *vpci_reg_name(const struct vpci_regfile *rf, uint32_t offset);
 
+/* Every register back to its declared reset value; no callbacks run.
+ * (A device reset does this for every file; models call it for their own
+ * soft resets.) */
+void vpci_regfile_reset(struct vpci_regfile *rf);
+
 void vpci_regfile_get_stats(const struct vpci_regfile *rf,
                             struct vpci_regfile_stats *stats);
 const char *vpci_access_name(enum vpci_access access);

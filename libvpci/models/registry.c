@@ -14,6 +14,9 @@
 static const struct vpci_model *const builtin_models[] = {
     &vpci_model_edu,
     &vpci_model_pci_bridge,
+    &vpci_model_virt_pci,
+    &vpci_model_dma_engine,
+    &vpci_model_epf_test,
     NULL,
 };
 

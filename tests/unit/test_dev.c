@@ -234,6 +234,27 @@ static void identity_cannot_change_after_init(void **state)
     vpci_dev_destroy(dev);
 }
 
+static void host_set_multifunction_bit_survives_reset(void **state)
+{
+    (void)state;
+    struct vpci_dev *dev;
+    assert_int_equal(vpci_dev_create(&demo_model, NULL, NULL, NULL, &dev), 0);
+    assert_int_equal(vpci_cfg_read(dev, PCI_HEADER_TYPE, 1), 0x00);
+    assert_int_equal(vpci_dev_set_multifunction(dev, true), 0);
+    assert_int_equal(vpci_cfg_read(dev, PCI_HEADER_TYPE, 1), 0x80);
+    /* Guests cannot change it; resets keep it. */
+    vpci_cfg_write(dev, PCI_HEADER_TYPE, 1, 0, NULL);
+    vpci_dev_reset(dev, VPCI_RESET_CONVENTIONAL, NULL);
+    assert_int_equal(vpci_cfg_read(dev, PCI_HEADER_TYPE, 1), 0x80);
+    vpci_dev_reset(dev, VPCI_RESET_FLR, NULL);
+    assert_int_equal(vpci_cfg_read(dev, PCI_HEADER_TYPE, 1), 0x80);
+    assert_int_equal(vpci_dev_set_multifunction(dev, false), 0);
+    vpci_dev_reset(dev, VPCI_RESET_CONVENTIONAL, NULL);
+    assert_int_equal(vpci_cfg_read(dev, PCI_HEADER_TYPE, 1), 0x00);
+    assert_int_equal(vpci_dev_set_multifunction(NULL, true), -EINVAL);
+    vpci_dev_destroy(dev);
+}
+
 static void registry_finds_registered_models_and_refuses_duplicates(
     void **state)
 {
@@ -272,6 +293,7 @@ int main(void)
         cmocka_unit_test(failed_init_frees_everything_and_returns_the_error),
         cmocka_unit_test(create_rejects_missing_model_parts),
         cmocka_unit_test(identity_cannot_change_after_init),
+        cmocka_unit_test(host_set_multifunction_bit_survives_reset),
         cmocka_unit_test(
             registry_finds_registered_models_and_refuses_duplicates),
         cmocka_unit_test(reading_an_undeclared_property_logs_and_returns_zero),

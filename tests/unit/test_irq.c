@@ -330,6 +330,21 @@ static void enabling_msix_deasserts_intx_and_wins_over_msi(void **state)
     assert_int_equal(fix.h->msi[1].data, 0x22);
 }
 
+static void vector_count_follows_the_enabled_mode(void **state)
+{
+    (void)state;
+    make();
+    assert_int_equal(vpci_irq_vectors(fix.dev), 1);        /* INTx */
+    /* MSI with Multiple Message Enable = 2 (4 vectors). */
+    enable_msi();
+    assert_int_equal(vpci_irq_vectors(fix.dev), 4);
+    wr(want.msi + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | 1 << 4);
+    assert_int_equal(vpci_irq_vectors(fix.dev), 2);
+    enable_msix();
+    assert_int_equal(vpci_irq_vectors(fix.dev), 4);        /* table size */
+    assert_int_equal(vpci_irq_vectors(NULL), 0);
+}
+
 static void mode_names_are_printable(void **state)
 {
     (void)state;
@@ -514,6 +529,7 @@ int main(void)
         T(function_without_pin_only_records_the_level),
         T(enabling_msi_deasserts_intx_and_disabling_restores_it),
         T(enabling_msix_deasserts_intx_and_wins_over_msi),
+        T(vector_count_follows_the_enabled_mode),
         T(mode_names_are_printable),
         T(msi_held_while_bus_master_off_is_sent_when_enabled),
         T(msi_held_for_bus_master_but_masked_by_then_becomes_pending),

@@ -28,6 +28,12 @@ static int th_dma_rw(void *host, struct vpci_dev *dev, uint64_t addr,
     return 0;
 }
 
+static int th_dma_translated(void *host, struct vpci_dev *dev)
+{
+    (void)dev;
+    return ((struct testhost *)host)->dma_translated;
+}
+
 static void th_set_intx(void *host, struct vpci_dev *dev, bool level)
 {
     (void)dev;
@@ -95,6 +101,7 @@ static void th_log(void *host, struct vpci_dev *dev, enum vpci_log_level level,
 
 const struct vpci_host_ops testhost_ops = {
     .dma_rw = th_dma_rw,
+    .dma_translated = th_dma_translated,
     .set_intx = th_set_intx,
     .msi_send = th_msi_send,
     .clock_ns = th_clock,

@@ -29,6 +29,7 @@ struct testhost {
     struct { uint64_t addr, len; int err; } faults[TESTHOST_MAX_FAULTS];
     unsigned nfaults;
     unsigned dma_calls;          /* host dma_rw calls (one per page chunk) */
+    bool dma_translated;         /* what dma_translated answers */
     uint64_t dma_bytes;
 
     bool intx;                   /* INTx level as last driven */
