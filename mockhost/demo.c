@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vpci/models/dma_engine.h>
+#include <vpci/models/epf_test.h>
+#include <vpci/models/virt_pci.h>
+
 #include "frontends.h"
 
 #define MSI_DATA_BASE 0x40u
@@ -96,6 +100,30 @@ static uint64_t dma_alloc(struct demo *d, struct vpci_mock_fn *fn,
     }
     d->next_iova += (uint64_t)(pages + 1) * VPCI_DMA_PAGE_SIZE;
     return iova;
+}
+
+/* Copy @pages DMA pages (at the scattered PAs @pa) to or from @buf. */
+static void dma_buf_read(struct demo *d, const uint64_t *pa, unsigned pages,
+                         void *buf)
+{
+    for (unsigned i = 0; i < pages; i++)
+        vpci_mock_memread(d->m, pa[i], (uint8_t *)buf + i * VPCI_DMA_PAGE_SIZE,
+                          VPCI_DMA_PAGE_SIZE);
+}
+
+static void dma_buf_write(struct demo *d, const uint64_t *pa, unsigned pages,
+                          const void *buf)
+{
+    for (unsigned i = 0; i < pages; i++)
+        vpci_mock_memwrite(d->m, pa[i],
+                           (const uint8_t *)buf + i * VPCI_DMA_PAGE_SIZE,
+                           VPCI_DMA_PAGE_SIZE);
+}
+
+static void fill_pattern(uint8_t *buf, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 131 + seed + (i >> 9));
 }
 
 /* ---- per-model checks: return NULL on success or what went wrong ---- */
@@ -210,6 +238,162 @@ static const char *check_bridge(struct demo *d, struct vpci_mock_fn *fn,
     return NULL;
 }
 
+/* The seed sample app's MUL2 over 1024 words, through the IOMMU, by MSI. */
+static const char *check_virt_pci(struct demo *d, struct vpci_mock_fn *fn,
+                                  char *detail, size_t len)
+{
+    struct vpci_mock *m = d->m;
+    uint64_t bar = bar_addr(fn, 0);
+    if (!bar)
+        return "BAR0 not mapped";
+    if (vpci_mock_read(m, bar + VIRT_PCI_VERSION, 4) != VIRT_PCI_VERSION_VALUE)
+        return "VERSION is not 0x12345678";
+    uint32_t data = enable_msi(d, fn);
+    if (!data)
+        return "no MSI capability (virt-pci,msi=on)";
+    uint64_t pa[2];
+    uint64_t iova = dma_alloc(d, fn, 2, pa);
+    if (!iova)
+        return "IOMMU mapping failed";
+    uint32_t in[VIRT_PCI_BUF_SIZE / 4], out[VIRT_PCI_BUF_SIZE / 4];
+    fill_pattern((uint8_t *)in, sizeof(in), 7);
+    vpci_mock_memwrite(m, pa[0], in, sizeof(in));
+    unsigned msis = vpci_mock_msi_count_data(m, data);
+    vpci_mock_write(m, bar + VIRT_PCI_DMA_SRC, 4, (uint32_t)iova);
+    vpci_mock_write(m, bar + VIRT_PCI_DMA_DST, 4,
+                    (uint32_t)(iova + VPCI_DMA_PAGE_SIZE));
+    vpci_mock_write(m, bar + VIRT_PCI_DMA_SIZE, 4, sizeof(in));
+    vpci_mock_write(m, bar + VIRT_PCI_CTRL, 4, VIRT_PCI_CTRL_MUL2);
+    uint32_t status = (uint32_t)vpci_mock_read(m, bar + VIRT_PCI_INT_STATUS, 4);
+    if (status != VIRT_PCI_INT_MUL2)
+        return "INT_STATUS is not MUL2 after the job";
+    vpci_mock_memread(m, pa[1], out, sizeof(out));
+    for (unsigned i = 0; i < sizeof(in) / 4; i++)
+        if (out[i] != in[i] * 2u)
+            return "MUL2 result wrong in guest RAM";
+    vpci_mock_write(m, bar + VIRT_PCI_INT_CLEAR, 4, status);
+    if (vpci_mock_msi_count_data(m, data) != msis + 1)
+        return "expected one MSI for the job";
+    snprintf(detail, len, "MUL2 over 1024 words via IOVA 0x%llx, 1 MSI data 0x%x",
+             (unsigned long long)iova, data);
+    return NULL;
+}
+
+/* A 16 KiB copy the way the seed driver starts it, DONE polled, by MSI. */
+static const char *check_dma_engine(struct demo *d, struct vpci_mock_fn *fn,
+                                    char *detail, size_t len)
+{
+    enum { PAGES = 4, SIZE = PAGES * VPCI_DMA_PAGE_SIZE };
+    struct vpci_mock *m = d->m;
+    uint64_t bar = bar_addr(fn, 0);
+    if (!bar)
+        return "BAR0 not mapped";
+    uint64_t regs = bar + DMA_ENGINE_REGS;
+    uint32_t data = enable_msi(d, fn);
+    if (!data)
+        return "no MSI capability";
+    uint64_t src_pa[PAGES], dst_pa[PAGES];
+    uint64_t src = dma_alloc(d, fn, PAGES, src_pa);
+    uint64_t dst = dma_alloc(d, fn, PAGES, dst_pa);
+    if (!src || !dst)
+        return "IOMMU mapping failed";
+    static uint8_t in[SIZE], out[SIZE];
+    fill_pattern(in, sizeof(in), 3);
+    dma_buf_write(d, src_pa, PAGES, in);
+    unsigned msis = vpci_mock_msi_count_data(m, data);
+    vpci_mock_write(m, regs + DMA_ENGINE_SRC, 8, src);
+    vpci_mock_write(m, regs + DMA_ENGINE_DST, 8, dst);
+    vpci_mock_write(m, regs + DMA_ENGINE_SIZE + 4, 4, SIZE);
+    vpci_mock_write(m, regs + DMA_ENGINE_CTRL, 4,
+                    DMA_ENGINE_CTRL_START | DMA_ENGINE_CTRL_IRQ_EN);
+    unsigned polls = 0;
+    while (vpci_mock_read(m, regs + DMA_ENGINE_CTRL + 4, 4) != 1 &&
+           polls++ < 100)
+        vpci_mock_clock_step(m, 10000); /* the driver's 10 us poll */
+    if (polls > 100)
+        return "DONE never came";
+    dma_buf_read(d, dst_pa, PAGES, out);
+    if (memcmp(in, out, sizeof(in)))
+        return "copy through the IOMMU corrupted data";
+    if (vpci_mock_msi_count_data(m, data) != msis + 1)
+        return "expected one completion MSI";
+    snprintf(detail, len,
+             "16 KiB copy over 8 scattered pages, iommu-required, DONE after "
+             "%u polls, 1 MSI", polls);
+    return NULL;
+}
+
+/* pcitest's BAR test on every BAR, then WRITE and READ with their CRC. */
+static const char *check_epf_test(struct demo *d, struct vpci_mock_fn *fn,
+                                  char *detail, size_t len)
+{
+    enum { PAGES = 3, SIZE = PAGES * VPCI_DMA_PAGE_SIZE - 1000 };
+    struct vpci_mock *m = d->m;
+    uint64_t bar0 = bar_addr(fn, 0);
+    if (!bar0)
+        return "BAR0 not mapped";
+    unsigned bars = 0;
+    for (unsigned b = 0; b < VPCI_NUM_BARS; b++) {
+        struct vpci_bar_info info;
+        if (vpci_bar_info(vpci_mock_fn_dev(fn), b, &info) || !info.mapped)
+            continue;
+        uint64_t span = b == 0 ? 4 : info.size; /* BAR0: MAGIC only */
+        for (uint64_t off = 0; off < span; off += 4)
+            vpci_mock_write(m, info.addr + off, 4, 0xa0a0a0a0u);
+        for (uint64_t off = 0; off < span; off += 4)
+            if (vpci_mock_read(m, info.addr + off, 4) != 0xa0a0a0a0u)
+                return "BAR pattern test failed";
+        bars++;
+    }
+    uint32_t data = enable_msi(d, fn);
+    if (!data)
+        return "no MSI capability";
+    uint64_t pa[PAGES];
+    uint64_t iova = dma_alloc(d, fn, PAGES, pa);
+    if (!iova)
+        return "IOMMU mapping failed";
+    unsigned msis = vpci_mock_msi_count_data(m, data);
+    static const struct { uint32_t cmd, ok; } steps[] = {
+        { EPF_TEST_CMD_WRITE, EPF_TEST_STATUS_WRITE_SUCCESS },
+        { EPF_TEST_CMD_READ, EPF_TEST_STATUS_READ_SUCCESS },
+    };
+    vpci_mock_write(m, bar0 + EPF_TEST_IRQ_TYPE, 4, EPF_TEST_IRQ_MSI);
+    vpci_mock_write(m, bar0 + EPF_TEST_IRQ_NUMBER, 4, 1);
+    vpci_mock_write(m, bar0 + EPF_TEST_SIZE, 4, SIZE);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        /* WRITE fills the host buffer at DST; READ checks it at SRC. */
+        unsigned lo = steps[i].cmd == EPF_TEST_CMD_WRITE ? EPF_TEST_DST_ADDR_LO
+                                                         : EPF_TEST_SRC_ADDR_LO;
+        vpci_mock_write(m, bar0 + lo, 4, (uint32_t)iova);
+        vpci_mock_write(m, bar0 + lo + 4, 4, (uint32_t)(iova >> 32));
+        vpci_mock_write(m, bar0 + EPF_TEST_COMMAND, 4, steps[i].cmd);
+        unsigned waits = 0;
+        uint32_t status;
+        while (!((status = (uint32_t)vpci_mock_read(m, bar0 + EPF_TEST_STATUS,
+                                                    4)) &
+                 EPF_TEST_STATUS_IRQ_RAISED) && waits++ < 8)
+            vpci_mock_clock_step_next(m);
+        if (!(status & steps[i].ok))
+            return steps[i].cmd == EPF_TEST_CMD_WRITE ? "WRITE failed"
+                                                      : "READ failed";
+        vpci_mock_write(m, bar0 + EPF_TEST_STATUS, 4,
+                        status & ~EPF_TEST_STATUS_IRQ_RAISED);
+        if (steps[i].cmd == EPF_TEST_CMD_WRITE) {
+            static uint8_t buf[PAGES * VPCI_DMA_PAGE_SIZE];
+            dma_buf_read(d, pa, PAGES, buf);
+            if (vpci_crc32_le(~0u, buf, SIZE) !=
+                (uint32_t)vpci_mock_read(m, bar0 + EPF_TEST_CHECKSUM, 4))
+                return "WRITE checksum does not match the data";
+        }
+    }
+    if (vpci_mock_msi_count_data(m, data) != msis + 2)
+        return "expected one MSI per command";
+    snprintf(detail, len,
+             "BAR test on %u BARs, WRITE+READ %u bytes CRC ok, 2 MSIs", bars,
+             (unsigned)SIZE);
+    return NULL;
+}
+
 struct demo_check {
     const char *model;
     const char *const *specs;   /* NULL-terminated */
@@ -223,11 +407,23 @@ static const char *const edu_specs[] = {
 static const char *const bridge_specs[] = {
     "pci-bridge,addr=03.0,id=br0", NULL,
 };
+static const char *const virt_pci_specs[] = {
+    "virt-pci,bus=br0,addr=01.0,id=vpci0,msi=on", NULL,
+};
+static const char *const dma_engine_specs[] = {
+    "dma-engine,addr=04.0,id=dma0,iommu-required=on", NULL,
+};
+static const char *const epf_test_specs[] = {
+    "epf-test,addr=05.0,id=epf0", NULL,
+};
 
 /* Order matters: bridges come before what sits behind them. */
 static const struct demo_check demo_checks[] = {
     { "pci-bridge", bridge_specs, check_bridge },
     { "edu", edu_specs, check_edu },
+    { "virt-pci", virt_pci_specs, check_virt_pci },
+    { "dma-engine", dma_engine_specs, check_dma_engine },
+    { "epf-test", epf_test_specs, check_epf_test },
 };
 
 static const struct demo_check *check_for(const struct vpci_mock_fn *fn)
