@@ -96,9 +96,10 @@ st_memcheck() {
   # Each test runs under valgrind with --error-exitcode=99 and leaks of kind
   # definite/indirect/possible counted as errors, so any defect fails the test.
   set +e
-  # The QEMU comparison (label qemu) runs a shell script and QEMU itself,
-  # not our code under valgrind: it is left out here.
-  ctest --test-dir build -T memcheck -LE qemu --output-on-failure --no-tests=error -j "$JOBS" 2>&1 | tee "$log"
+  # Tests labelled "script" are shell scripts (the QEMU comparison, the real
+  # lspci check, the CLI check): under valgrind they would check bash, not
+  # our code, which every cmocka test and mockhost.demo cover here.
+  ctest --test-dir build -T memcheck -LE script --output-on-failure --no-tests=error -j "$JOBS" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   set -e
   # ctest -T memcheck can exit 0 with defects found: check its report and
