@@ -18,14 +18,17 @@
  *             ROM carry " [size=N]" (lspci learns sizes from sysfs, not
  *             from a dump) and that the upper half of a 64-bit BAR above
  *             4 GiB is not shown as a region of its own (lspci does that
- *             only when it reads a dump).  -vv and more print as -v.
+ *             only when it reads a dump), and that HyperTransport and
+ *             Enhanced Allocation capabilities (no libvpci model builds
+ *             them) print as "Capability ID 0xNN [flags]".  -vv and more
+ *             print as -v.
  *
  * Names come from the pci.ids database (/usr/share/misc/pci.ids, or the
  * file $VPCI_PCI_IDS names), read once per call, with lspci's rules for
- * unknown IDs ("Device 11e8", "Unclassified device [00ff]", "Class 1234");
- * without the file lspci's unknown-name forms are what remains.  The
- * format rules follow pciutils 3.9 (lspci.c, ls-tree.c, ls-caps.c,
- * lib/names.c); this file is an independent implementation of them.
+ * unknown IDs ("Device 11e8", "Unclassified device [00ff]", "Class 1234"):
+ * see pciids.c.  Without the file lspci's unknown-name forms are what
+ * remains.  The format rules follow pciutils 3.9 (lspci.c, ls-tree.c,
+ * ls-caps.c); this file is an independent implementation of them.
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
@@ -45,399 +48,16 @@
 
 #include "frontends.h"
 #include "mockhost.h"
+#include "pciids.h"
 
 #define LSPCI_BASE_CLASS_BRIDGE 0x06
 #define LSPCI_CLASS_BRIDGE_PCI 0x0604
 
-#define LSPCI_IDS_DEFAULT "/usr/share/misc/pci.ids"
-#define LSPCI_IDS_ENV "VPCI_PCI_IDS"
-
-/* ------------------------------------------------------------------ */
-/* pci.ids                                                             */
-/* ------------------------------------------------------------------ */
-
-enum ids_cat {
-    IDS_VENDOR,
-    IDS_DEVICE,
-    IDS_SUBSYSTEM,
-    IDS_GEN_SUBSYSTEM,
-    IDS_CLASS,
-    IDS_SUBCLASS,
-    IDS_PROGIF,
-};
-
-struct ids_entry {
-    uint8_t cat;
-    uint16_t id1, id2, id3, id4;
-    const char *name;
-};
-
-struct ids {
-    bool tried;              /* load attempted (loaded or not) */
-    char *text;              /* the file, names point into it */
-    struct ids_entry *e;
-    size_t n, cap;
-};
-
-static int ids_hex(const char *p, int cnt)
-{
-    int x = 0;
-    while (cnt--) {
-        x <<= 4;
-        if (*p >= '0' && *p <= '9')
-            x += *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            x += *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            x += *p - 'A' + 10;
-        else
-            return -1;
-        p++;
-    }
-    return x;
-}
-
-static bool ids_white(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static const char *ids_find(const struct ids *ids, enum ids_cat cat, int id1,
-                            int id2, int id3, int id4)
-{
-    for (size_t i = 0; i < ids->n; i++) {
-        const struct ids_entry *e = &ids->e[i];
-        if (e->cat == cat && e->id1 == id1 && e->id2 == id2 &&
-            e->id3 == id3 && e->id4 == id4)
-            return e->name;
-    }
-    return NULL;
-}
-
-static int ids_add(struct ids *ids, enum ids_cat cat, int id1, int id2,
-                   int id3, int id4, const char *name)
-{
-    /* a duplicate (lspci refuses such a file) is stored too; lookups
-     * find the first */
-    if (ids->n == ids->cap) {
-        size_t ncap = ids->cap ? ids->cap * 2 : 4096;
-        struct ids_entry *ne = realloc(ids->e, ncap * sizeof(*ne));
-        if (!ne)
-            return -ENOMEM;
-        ids->e = ne;
-        ids->cap = ncap;
-    }
-    ids->e[ids->n++] = (struct ids_entry){ (uint8_t)cat, (uint16_t)id1,
-                                           (uint16_t)id2, (uint16_t)id3,
-                                           (uint16_t)id4, name };
-    return 0;
-}
-
-/* Parse the text in place (lines are cut at their ends). */
-static void ids_parse(struct ids *ids)
-{
-    enum { CAT_NONE = -1, CAT_UNKNOWN = -2 };
-    int cat = CAT_NONE;
-    int id1 = 0, id2 = 0, id3 = 0, id4 = 0;
-    char *line = ids->text;
-
-    while (line && *line) {
-        char *end = line, *p;
-        while (*end && *end != '\n' && *end != '\r')
-            end++;
-        char *next = *end ? end + 1 : NULL;
-        *end = 0;
-        if (end > line && ids_white(end[-1]))
-            *--end = 0;
-
-        p = line;
-        while (ids_white(*p))
-            p++;
-        if (!*p || *p == '#') {
-            line = next;
-            continue;
-        }
-        p = line;
-        while (*p == '\t')
-            p++;
-        int nest = (int)(p - line);
-        int ncat;
-
-        if (!nest) {
-            if (p[0] == 'C' && p[1] == ' ') {
-                if ((id1 = ids_hex(p + 2, 2)) < 0 || !ids_white(p[4]))
-                    return;
-                ncat = IDS_CLASS;
-                p += 5;
-            } else if (p[0] == 'S' && p[1] == ' ') {
-                if ((id1 = ids_hex(p + 2, 4)) < 0 || p[6])
-                    return;
-                if (!ids_find(ids, IDS_VENDOR, id1, 0, 0, 0))
-                    return;
-                cat = IDS_GEN_SUBSYSTEM;
-                line = next;
-                continue;
-            } else if (p[0] >= 'A' && p[0] <= 'Z' && p[1] == ' ') {
-                cat = CAT_UNKNOWN;
-                line = next;
-                continue;
-            } else {
-                if ((id1 = ids_hex(p, 4)) < 0 || !ids_white(p[4]))
-                    return;
-                ncat = IDS_VENDOR;
-                p += 5;
-            }
-            id2 = id3 = id4 = 0;
-        } else if (cat == CAT_UNKNOWN) {
-            line = next;
-            continue;
-        } else if (nest == 1) {
-            switch (cat) {
-            case IDS_VENDOR:
-            case IDS_DEVICE:
-            case IDS_SUBSYSTEM:
-                if ((id2 = ids_hex(p, 4)) < 0 || !ids_white(p[4]))
-                    return;
-                p += 5;
-                ncat = IDS_DEVICE;
-                id3 = id4 = 0;
-                break;
-            case IDS_GEN_SUBSYSTEM:
-                if ((id2 = ids_hex(p, 4)) < 0 || !ids_white(p[4]))
-                    return;
-                p += 5;
-                ncat = IDS_GEN_SUBSYSTEM;
-                id3 = id4 = 0;
-                break;
-            case IDS_CLASS:
-            case IDS_SUBCLASS:
-            case IDS_PROGIF:
-                if ((id2 = ids_hex(p, 2)) < 0 || !ids_white(p[2]))
-                    return;
-                p += 3;
-                ncat = IDS_SUBCLASS;
-                id3 = id4 = 0;
-                break;
-            default:
-                return;
-            }
-        } else if (nest == 2) {
-            switch (cat) {
-            case IDS_DEVICE:
-            case IDS_SUBSYSTEM:
-                if ((id3 = ids_hex(p, 4)) < 0 || !ids_white(p[4]) ||
-                    (id4 = ids_hex(p + 5, 4)) < 0 || !ids_white(p[9]))
-                    return;
-                p += 10;
-                ncat = IDS_SUBSYSTEM;
-                break;
-            case IDS_CLASS:
-            case IDS_SUBCLASS:
-            case IDS_PROGIF:
-                if ((id3 = ids_hex(p, 2)) < 0 || !ids_white(p[2]))
-                    return;
-                p += 3;
-                ncat = IDS_PROGIF;
-                id4 = 0;
-                break;
-            default:
-                return;
-            }
-        } else {
-            return;
-        }
-        cat = ncat;
-        while (ids_white(*p))
-            p++;
-        if (!*p)
-            return;
-        if (ids_add(ids, (enum ids_cat)cat, id1, id2, id3, id4, p))
-            return;
-        line = next;
-    }
-}
-
-static void ids_load(struct ids *ids)
-{
-    const char *path = getenv(LSPCI_IDS_ENV);
-    FILE *f;
-    size_t len = 0, cap = 0;
-    char *buf = NULL;
-
-    ids->tried = true;
-    if (!path || !*path)
-        path = LSPCI_IDS_DEFAULT;
-    f = fopen(path, "r");
-    if (!f)
-        return;
-    for (;;) {
-        if (cap - len < 65536) {
-            size_t ncap = cap ? cap * 2 : 1 << 20;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (!got)
-            break;
-    }
-    fclose(f);
-    buf[len] = 0;
-    ids->text = buf;
-    ids_parse(ids);
-}
-
-static void ids_free(struct ids *ids)
-{
-    free(ids->e);
-    free(ids->text);
-    memset(ids, 0, sizeof(*ids));
-}
-
-/* ------------------------------------------------------------------ */
-/* Name formatting (lspci's rules)                                     */
-/* ------------------------------------------------------------------ */
-
-#define NM_NUMERIC 0x1u
-#define NM_MIXED 0x2u
-#define NM_NO_NUMBERS 0x4u
-
 struct lctx {
     FILE *out;
     unsigned verbose;
-    bool numeric;
-    struct ids ids;
+    struct pciids ids;             /* names; ids.numeric is -n */
 };
-
-static const char *lookup(struct lctx *c, enum ids_cat cat, int id1, int id2,
-                          int id3, int id4)
-{
-    if (!c->ids.tried)
-        ids_load(&c->ids);
-    return ids_find(&c->ids, cat, id1, id2, id3, id4);
-}
-
-/* snprintf into buf; on truncation end with "..." as lspci does. */
-static const char *fmt_fit(char *buf, int size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static const char *fmt_fit(char *buf, int size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int res = vsnprintf(buf, (size_t)size, fmt, ap);
-    va_end(ap);
-    if (res >= size && size >= 4)
-        buf[size - 2] = buf[size - 3] = buf[size - 4] = '.';
-    else if (res < 0 || res >= size)
-        return "<pci_lookup_name: buffer too small>";
-    return buf;
-}
-
-static const char *format_name(char *buf, int size, unsigned flags,
-                               const char *name, const char *num,
-                               const char *unknown)
-{
-    if ((flags & NM_NO_NUMBERS) && !name)
-        return NULL;
-    if (flags & NM_NUMERIC)
-        return fmt_fit(buf, size, "%s", num);
-    if (!name)
-        return (flags & NM_MIXED) ? fmt_fit(buf, size, "%s [%s]", unknown, num)
-                                  : fmt_fit(buf, size, "%s %s", unknown, num);
-    if (!(flags & NM_MIXED))
-        return fmt_fit(buf, size, "%s", name);
-    return fmt_fit(buf, size, "%s [%s]", name, num);
-}
-
-static const char *format_pair(char *buf, int size, unsigned flags,
-                               const char *v, const char *d, const char *num)
-{
-    if ((flags & NM_NO_NUMBERS) && (!v || !d))
-        return NULL;
-    if (flags & NM_NUMERIC)
-        return fmt_fit(buf, size, "%s", num);
-    if (v && d)
-        return fmt_fit(buf, size, "%s %s", v, d);
-    if (!v)
-        return fmt_fit(buf, size, "Device %s", num);
-    return fmt_fit(buf, size, "%s Device %s", v, num + 5);
-}
-
-static unsigned name_flags(const struct lctx *c)
-{
-    return c->numeric ? NM_NUMERIC : 0;
-}
-
-static const char *name_class(struct lctx *c, char *buf, int size,
-                              unsigned cls)
-{
-    unsigned flags = name_flags(c);
-    const char *n = NULL;
-    char num[16];
-    snprintf(num, sizeof(num), "%04x", cls);
-    if (!(flags & NM_NUMERIC)) {
-        n = lookup(c, IDS_SUBCLASS, (int)(cls >> 8), (int)(cls & 0xff), 0, 0);
-        if (!n && (n = lookup(c, IDS_CLASS, (int)(cls >> 8), 0, 0, 0)))
-            flags |= NM_MIXED;
-    }
-    return format_name(buf, size, flags, n, num, "Class");
-}
-
-static const char *name_vendor_device(struct lctx *c, char *buf, int size,
-                                      unsigned ven, unsigned dev)
-{
-    unsigned flags = name_flags(c);
-    const char *v = NULL, *d = NULL;
-    char num[16];
-    snprintf(num, sizeof(num), "%04x:%04x", ven, dev);
-    if (!(flags & NM_NUMERIC)) {
-        v = lookup(c, IDS_VENDOR, (int)ven, 0, 0, 0);
-        d = lookup(c, IDS_DEVICE, (int)ven, (int)dev, 0, 0);
-    }
-    return format_pair(buf, size, flags, v, d, num);
-}
-
-static const char *name_subsystem(struct lctx *c, char *buf, int size,
-                                  unsigned ven, unsigned dev, unsigned sven,
-                                  unsigned sdev)
-{
-    unsigned flags = name_flags(c);
-    const char *v = NULL, *d = NULL;
-    char num[16];
-    snprintf(num, sizeof(num), "%04x:%04x", sven, sdev);
-    if (!(flags & NM_NUMERIC)) {
-        v = lookup(c, IDS_VENDOR, (int)sven, 0, 0, 0);
-        if (ven > 0 && dev > 0)
-            d = lookup(c, IDS_SUBSYSTEM, (int)ven, (int)dev, (int)sven,
-                       (int)sdev);
-        if (!d)
-            d = lookup(c, IDS_GEN_SUBSYSTEM, (int)sven, (int)sdev, 0, 0);
-        if (!d && ven == sven && dev == sdev)
-            d = lookup(c, IDS_DEVICE, (int)ven, (int)dev, 0, 0);
-    }
-    return format_pair(buf, size, flags, v, d, num);
-}
-
-/* The prog-if name only (NULL when unknown), even with -n, as lspci. */
-static const char *name_progif(struct lctx *c, unsigned cls, unsigned pif,
-                               char *buf, size_t size)
-{
-    const char *n = lookup(c, IDS_PROGIF, (int)(cls >> 8), (int)(cls & 0xff),
-                           (int)pif, 0);
-    if (!n && cls == 0x0101 && !(pif & 0x70)) {
-        snprintf(buf, size, "%s%s%s%s%s", (pif & 0x80) ? " Master" : "",
-                 (pif & 0x08) ? " SecP" : "", (pif & 0x04) ? " SecO" : "",
-                 (pif & 0x02) ? " PriP" : "", (pif & 0x01) ? " PriO" : "");
-        n = buf[0] ? buf + 1 : buf;
-    }
-    return n;
-}
 
 /* ------------------------------------------------------------------ */
 /* The functions, their config space                                  */
@@ -508,16 +128,18 @@ static void show_terse(struct lctx *c, const struct lfn *f)
     unsigned rev = cb(f, PCI_REVISION_ID);
 
     slot_name(out, f);
-    fprintf(out, " %s:", name_class(c, classbuf, sizeof(classbuf), cls));
-    fprintf(out, " %s", name_vendor_device(c, devbuf, sizeof(devbuf),
-                                           cw(f, PCI_VENDOR_ID),
-                                           cw(f, PCI_DEVICE_ID)));
+    fprintf(out, " %s:",
+            pciids_class(&c->ids, classbuf, sizeof(classbuf), cls));
+    fprintf(out, " %s",
+            pciids_vendor_device(&c->ids, devbuf, sizeof(devbuf),
+                                 cw(f, PCI_VENDOR_ID), cw(f, PCI_DEVICE_ID)));
     if (rev)
         fprintf(out, " (rev %02x)", rev);
     if (c->verbose) {
         unsigned pif = cb(f, PCI_CLASS_PROG);
         char pifbuf[64];
-        const char *x = name_progif(c, cls, pif, pifbuf, sizeof(pifbuf));
+        const char *x = pciids_progif(&c->ids, cls, pif, pifbuf,
+                                      sizeof(pifbuf));
         if (pif || x) {
             fprintf(out, " (prog-if %02x", pif);
             if (x)
@@ -559,9 +181,9 @@ static void show_terse(struct lctx *c, const struct lfn *f)
         }
         if (sv && sv != 0xffff)
             fprintf(out, "\tSubsystem: %s\n",
-                    name_subsystem(c, ssbuf, sizeof(ssbuf),
-                                   cw(f, PCI_VENDOR_ID), cw(f, PCI_DEVICE_ID),
-                                   sv, sd));
+                    pciids_subsystem(&c->ids, ssbuf, sizeof(ssbuf),
+                                     cw(f, PCI_VENDOR_ID),
+                                     cw(f, PCI_DEVICE_ID), sv, sd));
     }
 }
 
@@ -946,11 +568,11 @@ static void show_caps(struct lctx *c, const struct lfn *f, unsigned ptr)
                 if (fetch(f, where, 8)) {
                     char ssbuf[256];
                     fprintf(out, "Subsystem: %s\n",
-                            name_subsystem(c, ssbuf, sizeof(ssbuf),
-                                           cw(f, PCI_VENDOR_ID),
-                                           cw(f, PCI_DEVICE_ID),
-                                           cw(f, where + PCI_SSVID_VENDOR_ID),
-                                           cw(f, where + PCI_SSVID_DEVICE_ID)));
+                            pciids_subsystem(&c->ids, ssbuf, sizeof(ssbuf),
+                                             cw(f, PCI_VENDOR_ID),
+                                             cw(f, PCI_DEVICE_ID),
+                                             cw(f, where + PCI_SSVID_VENDOR_ID),
+                                             cw(f, where + PCI_SSVID_DEVICE_ID)));
                 }
                 break;
             case PCI_CAP_ID_AGP3:
@@ -975,11 +597,21 @@ static void show_caps(struct lctx *c, const struct lfn *f, unsigned ptr)
             case PCI_CAP_ID_AF:
                 fprintf(out, "PCI Advanced Features\n");
                 break;
+            case PCI_CAP_ID_VPD:
+                fprintf(out, "Vital Product Data\n");
+                break;
+            case PCI_CAP_ID_PCIX:
+                /* -v shows the kind only; lspci names none for a
+                 * CardBus bridge (the line stays open) */
+                if (htype(f) == PCI_HEADER_TYPE_NORMAL)
+                    fprintf(out, "PCI-X non-bridge device\n");
+                else if (htype(f) == PCI_HEADER_TYPE_BRIDGE)
+                    fprintf(out, "PCI-X bridge device\n");
+                ext = true;
+                break;
             default:
-                /* VPD, PCI-X, HyperTransport and Enhanced Allocation get
-                 * decodes of their own in lspci; libvpci builds none */
-                if (id == PCI_CAP_ID_PCIX)
-                    ext = true;
+                /* HyperTransport and Enhanced Allocation get decodes of
+                 * their own in lspci; libvpci builds neither */
                 fprintf(out, "Capability ID %#02x [%04x]\n", id, cap);
             }
             where = next;
@@ -1356,9 +988,10 @@ static void tree_show_dev(struct tree *t, int d, char *line, char *p)
     if (t->c->verbose) {
         char namebuf[256];
         p = tree_printf(line, p, "  %s",
-                        name_vendor_device(t->c, namebuf, sizeof(namebuf),
-                                           cw(f, PCI_VENDOR_ID),
-                                           cw(f, PCI_DEVICE_ID)));
+                        pciids_vendor_device(&t->c->ids, namebuf,
+                                             sizeof(namebuf),
+                                             cw(f, PCI_VENDOR_ID),
+                                             cw(f, PCI_DEVICE_ID)));
     }
     tree_print_it(t, line, p);
 }
@@ -1385,7 +1018,11 @@ static void tree_show_bus(struct tree *t, int bus, char *line, char *p)
 static void tree_show_bridge(struct tree *t, int b, char *line, char *p)
 {
     int u = t->br[b].first_bus;
-    *p++ = '-';
+    /* lspci writes this '-' unchecked, past the end of its line buffer
+     * too; here it is dropped there (it would not show: the line is cut
+     * before it and ends in "...") */
+    if (p < line + TREE_LINE - 1)
+        *p++ = '-';
     if (t->bus[u].sibling < 0) {
         if (b == 0)
             p = tree_printf(line, p, "[%04x:%02x]-", t->br[b].domain,
@@ -1435,7 +1072,7 @@ int vpci_lspci_print(struct vpci_mock *m, FILE *out,
     if (!opts)
         opts = &defaults;
     c.verbose = opts->verbose;
-    c.numeric = opts->numeric;
+    c.ids.numeric = opts->numeric;
 
     while (vpci_mock_fn_at(m, n))
         n++;
@@ -1489,7 +1126,7 @@ out:
     for (size_t i = 0; i < n; i++)
         free(fns[i]);
     free(fns);
-    ids_free(&c.ids);
+    pciids_free(&c.ids);
     if (!ret && ferror(out))
         ret = -EIO;
     return ret;

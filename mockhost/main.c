@@ -4,7 +4,7 @@
  *
  *   vpci-host qtest [-machine q35|virt] [-m SIZE] [-iommu] [-device SPEC]...
  *   vpci-host lspci [-machine q35|virt] [-m SIZE] [-iommu] [-device SPEC]...
- *                   [-x|-xxx|-xxxx] [-t] [-v|-vv|-vvv] [-n]
+ *                   [-x|-xxx|-xxxx] [-t] [-v] [-n]
  *   vpci-host demo
  *   vpci-host list-models
  *   vpci-host --help
@@ -38,18 +38,22 @@ static const char usage_text[] =
     "  qtest [MACHINE OPTIONS]    serve QEMU's qtest protocol on stdin/stdout,\n"
     "                             answering as QEMU 7.2 does (no firmware runs:\n"
     "                             BARs stay unassigned, as under -accel qtest)\n"
-    "  lspci [MACHINE OPTIONS] [-x|-xxx|-xxxx] [-t] [-v|-vv|-vvv] [-n]\n"
+    "  lspci [MACHINE OPTIONS] [-x|-xxx|-xxxx] [-t] [-v] [-n]\n"
     "                             enumerate like firmware, then print the\n"
     "                             functions in lspci's formats\n"
     "  demo                       run the demonstration (README's main job)\n"
     "  list-models                list the device models and their properties\n"
-    "  help, --help, -h           this text\n"
+    "  help, --help, -h           this text (also as an option of qtest and\n"
+    "                             lspci)\n"
     "\n"
-    "Machine options:\n"
+    "Machine options (also written --option, as QEMU accepts):\n"
     "  -machine q35|virt          x86 q35-like (CF8/CFC, ECAM) or arm virt-like\n"
-    "                             (ECAM only); default q35 (-M is the same)\n"
-    "  -m SIZE                    guest RAM: bytes with a K/M/G/T suffix, MiB\n"
-    "                             without one (as QEMU); default 128M\n"
+    "                             (ECAM only); default q35 (-M is the same;\n"
+    "                             pc-q35 and a ',accel=qtest' suffix are taken)\n"
+    "  -m SIZE                    guest RAM: a number with a B/K/M/G/T suffix\n"
+    "                             (KB, KiB: the same), MiB without one (as\n"
+    "                             QEMU); a multiple of 4 KiB from 1 MiB (8 MiB\n"
+    "                             with -iommu) to 256 GiB; default 128M\n"
     "  -iommu                     translate DMA through the mock IOMMU\n"
     "  -device SPEC               add a function, in order: MODEL[,addr=DD[.F]]\n"
     "                             [,bus=ID][,id=ID][,multifunction=on|off]\n"
@@ -57,6 +61,15 @@ static const char usage_text[] =
     "  -nodefaults, -nographic, -S, -display ARG, -accel qtest, -qtest stdio,\n"
     "  -qtest-log ARG             accepted and ignored, so that a QEMU command\n"
     "                             line can be pasted\n"
+    "\n"
+    "lspci options (may be bundled, as -tv):\n"
+    "  -x, -xxx, -xxxx            hex dump of the first 64 bytes (-xx: the\n"
+    "                             same), of 256, of all the config space\n"
+    "  -t                         the bus tree (with -v: device names)\n"
+    "  -v                         BARs with their sizes, ROM, bridge windows,\n"
+    "                             capabilities (-vv and -vvv: the same as -v)\n"
+    "  -n                         numeric IDs; else names from pci.ids\n"
+    "                             ($VPCI_PCI_IDS or /usr/share/misc/pci.ids)\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 

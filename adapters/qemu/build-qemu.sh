@@ -1,32 +1,47 @@
 #!/usr/bin/env bash
-# Build a qtest-capable qemu-system-* for libvpci's QEMU tests.
+# Build a qtest-capable qemu-system-* with libvpci's QEMU adapter in it.
 #
 # Debian's packaged qemu-system-x86 lacks the qtest accelerator, so this
 # script builds QEMU itself: by default Debian's own QEMU source
 # (`apt-get source qemu`, 7.2+dfsg on Debian 12, Debian patches applied),
-# or the tree named by QEMU_SRC.  The build is minimal (TCG, KVM, qtest,
-# system libfdt, slirp; no docs, tools, UIs) and incremental: re-running
-# with nothing changed does no work.
+# or the tree named by QEMU_SRC.  It adds the adapter (adapters/qemu/device,
+# one QEMU device type "vpci-<model>" per libvpci model) and links libvpci,
+# built by CMake as a static PIC library.  The build is minimal (TCG, KVM,
+# qtest, system libfdt, slirp; no docs, tools, UIs) and incremental:
+# re-running with nothing changed does no work; a change in libvpci rebuilds
+# libvpci.a and relinks QEMU; a change in the adapter recompiles it.
 #
-# Usage:  build-qemu.sh [--print-path | --help]
+# Usage:  build-qemu.sh [--print-path [ARCH] | --help]
 #
 # Environment:
 #   VPCI_CACHE    cache root                    [$HOME/.cache/vpci]
 #   QEMU_SRC      use this QEMU source tree instead of `apt-get source qemu`
-#   QEMU_TARGETS  space-separated softmmu targets  ["x86_64-softmmu"]
+#                 (the adapter is added to it: hw/misc/vpci symlink and one
+#                 line each in hw/misc/meson.build and hw/misc/Kconfig)
+#   QEMU_TARGETS  space-separated softmmu targets
+#                 ["x86_64-softmmu aarch64-softmmu"]
 #
 # Layout under $VPCI_CACHE:
 #   qemu-src/               Debian source package, unpacked (qemu-<version>/)
 #   qemu-build/             build dir for the Debian source
 #   qemu-build-<hash>/      build dir for QEMU_SRC (hash of its real path)
+#   libvpci-build/          CMake build of libvpci for QEMU (libvpci.a, PIC);
+#                           <QEMU build dir>/libvpci links to it
 #
 # The script is a sequence of steps (install_deps, fetch_source,
-# configure_build, build, link_firmware, verify); main() at the bottom runs
-# them in order.  Each step is idempotent.
+# build_libvpci, add_adapter, configure_build, build, link_firmware,
+# verify); main() at the bottom runs them in order.  Each step is
+# idempotent.
 set -euo pipefail
 
 readonly VPCI_CACHE="${VPCI_CACHE:-$HOME/.cache/vpci}"
-readonly QEMU_TARGETS="${QEMU_TARGETS:-x86_64-softmmu}"
+readonly QEMU_TARGETS="${QEMU_TARGETS:-x86_64-softmmu aarch64-softmmu}"
+
+# This checkout: libvpci's sources and the adapter.
+VPCI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+readonly VPCI_ROOT
+readonly ADAPTER_DIR="$VPCI_ROOT/adapters/qemu/device"
+readonly LIBVPCI_BUILD="$VPCI_CACHE/libvpci-build"
 
 # Firmware search path compiled into the binary (same as Debian's package).
 # The q35/pc machines need SeaBIOS's bios-256k.bin even under qtest; the
@@ -39,8 +54,9 @@ readonly FIRMWARE_DIRS=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 # meson: the Debian source (+dfsg) does not bundle meson/, so configure needs
 # a system meson >= 0.61.5 (Debian 12 has 1.0.1).  No flex/bison: they are
 # only needed for QEMU's internal dtc, and we use the system libfdt.
+# cmake builds libvpci (CMakeLists.txt needs >= 3.25; Debian 12 has 3.25.1).
 readonly BUILD_PKGS=(
-    gcc make ninja-build meson python3 pkg-config
+    gcc make ninja-build meson python3 pkg-config cmake
     libglib2.0-dev libpixman-1-dev libfdt-dev libslirp-dev zlib1g-dev
     seabios qemu-system-data
 )
@@ -144,6 +160,58 @@ fetch_source() {
     printf '%s\n' "$QEMU_SRC_DIR" > "$SRC_STAMP"
 }
 
+# libvpci as QEMU links it: a static library of position-independent code
+# (QEMU is a PIE), optimised, without tests.  CMake rebuilds only what
+# changed, so a change in libvpci/ gives a new libvpci.a, which ninja then
+# sees as newer than qemu-system-* (meson lists it as a link input).
+build_libvpci() {
+    if [[ ! -f "$LIBVPCI_BUILD/CMakeCache.txt" ]] ||
+       ! grep -qxF "vpci_SOURCE_DIR:STATIC=$VPCI_ROOT" "$LIBVPCI_BUILD/CMakeCache.txt"; then
+        log "configuring libvpci in $LIBVPCI_BUILD"
+        rm -rf "$LIBVPCI_BUILD"
+        cmake -S "$VPCI_ROOT" -B "$LIBVPCI_BUILD" -G Ninja \
+            -DCMAKE_BUILD_TYPE=Release \
+            -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+            -DBUILD_TESTING=OFF >/dev/null
+    fi
+    log "libvpci.a"
+    cmake --build "$LIBVPCI_BUILD" --target vpci_static -j "$(nproc)" >/dev/null ||
+        die "building libvpci failed (cmake --build $LIBVPCI_BUILD --target vpci_static)"
+    [[ -f "$LIBVPCI_BUILD/libvpci.a" ]] || die "no $LIBVPCI_BUILD/libvpci.a after the build"
+}
+
+# Put the adapter into the QEMU tree (the Debian source or QEMU_SRC):
+#   hw/misc/vpci -> adapters/qemu/device   (a symlink: edits are picked up)
+#   hw/misc/meson.build  += subdir('vpci')
+#   hw/misc/Kconfig      += source vpci/Kconfig   (CONFIG_VPCI, default y
+#                                                  with PCI_DEVICES)
+# and point the build dir at libvpci:  <build>/libvpci -> $LIBVPCI_BUILD.
+# Each edit is made only if missing.
+add_adapter() {
+    local misc="$QEMU_SRC_DIR/hw/misc" link
+    [[ -f "$misc/meson.build" && -f "$misc/Kconfig" ]] ||
+        die "$QEMU_SRC_DIR has no hw/misc/meson.build and hw/misc/Kconfig"
+    link="$misc/vpci"
+    if [[ -L "$link" ]]; then
+        [[ "$(readlink -f "$link")" == "$ADAPTER_DIR" ]] || {
+            log "relinking $link -> $ADAPTER_DIR"
+            ln -sfn "$ADAPTER_DIR" "$link"
+        }
+    elif [[ -e "$link" ]]; then
+        die "$link exists and is not a symlink; remove it or link it to $ADAPTER_DIR"
+    else
+        log "linking $link -> $ADAPTER_DIR"
+        ln -s "$ADAPTER_DIR" "$link"
+    fi
+    grep -qxF "subdir('vpci')" "$misc/meson.build" ||
+        printf "\n# libvpci QEMU adapter (adapters/qemu/build-qemu.sh)\nsubdir('vpci')\n" >>"$misc/meson.build"
+    grep -qxF "source vpci/Kconfig" "$misc/Kconfig" ||
+        printf "\n# libvpci QEMU adapter (adapters/qemu/build-qemu.sh)\nsource vpci/Kconfig\n" >>"$misc/Kconfig"
+    mkdir -p "$BUILD_DIR"
+    [[ "$(readlink "$BUILD_DIR/libvpci" 2>/dev/null)" == "$LIBVPCI_BUILD" ]] ||
+        ln -sfn "$LIBVPCI_BUILD" "$BUILD_DIR/libvpci"
+}
+
 configure_args() {
     local fwpath
     fwpath=$(IFS=:; printf '%s' "${FIRMWARE_DIRS[*]}")
@@ -202,17 +270,18 @@ link_firmware() {
     done
 }
 
-# Start qemu-system-x86_64 under qtest with an edu device at 00:01.0, send
-# the commands given as arguments (one per line) on the qtest channel and
-# print the first answer line for each (QEMU's stderr goes to stderr).  QEMU does not exit when the qtest
-# channel reaches EOF, so it is killed once the answers are in (or after 30s).
-qtest_edu_session() {
-    local qemu=$1; shift
+# qtest_session QEMU MACHINE DEVICE CMD...: start QEMU under qtest with
+# -machine MACHINE -device DEVICE, send the commands (one per line) on the
+# qtest channel and print the first answer line for each (QEMU's stderr goes
+# to stderr).  QEMU does not exit when the qtest channel reaches EOF, so it
+# is killed once the answers are in (or after 30s).
+qtest_session() {
+    local qemu=$1 machine=$2 device=$3; shift 3
     local tmp pid w i
     tmp=$(mktemp -d)
     mkfifo "$tmp/in"
-    "$qemu" -machine q35 -accel qtest -qtest stdio -qtest-log none \
-        -display none -nodefaults -device edu,addr=01.0 \
+    "$qemu" -machine "$machine" -accel qtest -qtest stdio -qtest-log none \
+        -display none -nodefaults -device "$device" \
         <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     exec {w}>"$tmp/in"
@@ -230,22 +299,43 @@ qtest_edu_session() {
     rm -rf "$tmp"
 }
 
-# Check that the binary has the qtest accelerator (7.2's "-accel help" does
-# not list qtest, so use it) and that a PCI config read of the edu device
-# through ports 0xcf8/0xcfc returns its IDs (vendor 0x1234, device 0x11e8).
+# Check each binary: the qtest accelerator is there (7.2's "-accel help"
+# does not list qtest, so use it); QEMU's edu and the adapter's vpci-edu at
+# 00:01.0 both answer a config read of their IDs (vendor 0x1234, device
+# 0x11e8) through ports 0xcf8/0xcfc (x86_64 q35) or ECAM (aarch64 virt,
+# high ECAM at 0x40_1000_0000); `-device help` lists the vpci-* types.
 verify() {
-    local qemu="$BUILD_DIR/qemu-system-x86_64"
-    [[ -x "$qemu" ]] || return 0              # x86_64 not among the targets
-    local answers expected=$'OK\nOK 0x11e81234'
-    answers=$(qtest_edu_session "$qemu" 'outl 0xcf8 0x80000800' 'inl 0xcfc') || true
-    [[ "$answers" == "$expected" ]] ||
-        die "qtest smoke test failed; expected 'OK' then 'OK 0x11e81234', got:
+    local b qemu machine dev answers expected types
+    local -a cmds
+    for b in "${BINARIES[@]}"; do
+        qemu="$BUILD_DIR/$b"
+        case $b in
+            qemu-system-x86_64)
+                machine=q35
+                cmds=('outl 0xcf8 0x80000800' 'inl 0xcfc')
+                expected=$'OK\nOK 0x11e81234' ;;
+            qemu-system-aarch64)
+                machine=virt
+                cmds=('readl 0x4010008000')
+                expected='OK 0x0000000011e81234' ;;
+            *) continue ;;
+        esac
+        for dev in edu vpci-edu; do
+            answers=$(qtest_session "$qemu" "$machine" "$dev,addr=01.0" "${cmds[@]}") || true
+            [[ "$answers" == "$expected" ]] ||
+                die "$b: qtest smoke test with -device $dev failed; expected
+$expected
+got:
 $answers"
-    log "qtest smoke test OK (edu at 00:01.0 reads 0x11e81234)"
+        done
+        types=$("$qemu" -device help | sed -n 's/^name "\(vpci-[^"]*\)".*/\1/p' | tr '\n' ' ')
+        [[ -n "$types" ]] || die "$b: -device help lists no vpci-* device"
+        log "$b: qtest smoke test OK (edu and vpci-edu at 00:01.0 read 0x11e81234); devices: $types"
+    done
 }
 
 print_path() {
-    local qemu="$BUILD_DIR/qemu-system-x86_64"
+    local qemu="$BUILD_DIR/qemu-system-$1"
     [[ -x "$qemu" ]] || exit 1
     printf '%s\n' "$qemu"
     exit 0
@@ -253,13 +343,15 @@ print_path() {
 
 main() {
     case "${1:-}" in
-        --print-path) print_path ;;
+        --print-path) print_path "${2:-x86_64}" ;;
         -h|--help) usage; exit 0 ;;
         "") ;;
         *) usage >&2; exit 2 ;;
     esac
     install_deps
     fetch_source
+    build_libvpci
+    add_adapter
     configure_build
     build
     link_firmware

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Run qtest scripts against QEMU 7.2 (its own edu device) and against
 # `vpci-host qtest` (libvpci's edu model on the mock host) and compare the
-# two transcripts byte for byte.
+# two transcripts byte for byte.  With --target DEVICE, also run them
+# against the same QEMU with DEVICE (e.g. vpci-edu: libvpci's edu model
+# inside QEMU through adapters/qemu) in edu's place; all three transcripts
+# must then be identical.
 #
 # Usage: run-compare.sh [--vpci-host PATH] [--qemu PATH] [--out DIR]
-#                       [--keep] [SCRIPT.qtest...]
+#                       [--target DEVICE] [--keep] [SCRIPT.qtest...]
 #
 #   --vpci-host PATH  the vpci-host binary             [$VPCI_HOST, or
 #                     vpci-host on $PATH]
@@ -12,6 +15,12 @@
 #                     adapters/qemu/build-qemu.sh --print-path]
 #   --out DIR         where transcripts are written    [$VPCI_QTEST_OUT, or
 #                     ./qtest-compare]
+#   --target DEVICE   also run QEMU with -device DEVICE,addr=01.0 (e.g.
+#                     vpci-edu; DEVICE may carry properties:
+#                     vpci-edu,dma_mask=0xffffffff); its transcript
+#                     NAME.DEVICE must equal
+#                     QEMU's edu one and vpci-host's.  Exit 77 if QEMU has
+#                     no such device (unless VPCI_REQUIRE_QEMU is set)
 #   --keep            keep the transcripts of passing scripts too
 #   SCRIPT...         default: tests/qtest/scripts/*.qtest
 #
@@ -40,6 +49,7 @@ VPCI_HOST=${VPCI_HOST:-}
 QEMU_BIN=${QEMU:-}
 OUT=${VPCI_QTEST_OUT:-$PWD/qtest-compare}
 KEEP=0
+TARGET=
 ANSWER_TIMEOUT=${VPCI_QTEST_TIMEOUT:-20}   # seconds per QEMU answer
 scripts=()
 
@@ -51,6 +61,7 @@ while [[ $# -gt 0 ]]; do
         --vpci-host) [[ $# -ge 2 ]] || die "--vpci-host needs a path"; VPCI_HOST=$2; shift 2 ;;
         --qemu) [[ $# -ge 2 ]] || die "--qemu needs a path"; QEMU_BIN=$2; shift 2 ;;
         --out) [[ $# -ge 2 ]] || die "--out needs a directory"; OUT=$2; shift 2 ;;
+        --target) [[ $# -ge 2 ]] || die "--target needs a device name"; TARGET=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         -h|--help) usage; exit 0 ;;
         -*) usage >&2; exit 2 ;;
@@ -83,6 +94,14 @@ if ! find_qemu; then
     find_qemu || die "build-qemu.sh ran but --print-path finds no QEMU"
 fi
 
+if [[ -n $TARGET ]] && ! "$QEMU_BIN" -device help 2>/dev/null | grep -qF "name \"${TARGET%%,*}\""; then
+    if [[ -z ${VPCI_REQUIRE_QEMU:-} || ${VPCI_REQUIRE_QEMU} == 0 ]]; then
+        echo "run-compare: SKIP: $QEMU_BIN has no device $TARGET (build it with adapters/qemu/build-qemu.sh)"
+        exit 77
+    fi
+    die "$QEMU_BIN has no device $TARGET and VPCI_REQUIRE_QEMU is set"
+fi
+
 if [[ ${#scripts[@]} -eq 0 ]]; then
     scripts=("$here"/scripts/*.qtest)
     [[ -e ${scripts[0]} ]] || die "no scripts in $here/scripts"
@@ -96,14 +115,15 @@ srcfile=$(grep -ao '[^[:space:][:cntrl:]]*softmmu/qtest\.c' "$QEMU_BIN" | head -
 mkdir -p "$OUT" || die "cannot create $OUT"
 trap '' PIPE
 
-# run_qemu SCRIPT OUTFILE ERRFILE ARGS...: the paced QEMU session.
+# run_qemu DEVICE SCRIPT OUTFILE ERRFILE ARGS...: the paced QEMU session
+# with -device DEVICE,addr=01.0.
 run_qemu() {
-    local script=$1 outf=$2 errf=$3; shift 3
+    local device=$1 script=$2 outf=$3 errf=$4; shift 4
     local line ans qin qout st rc=0
     QEMU_DIED=0
     coproc QEMU_CO {
         exec "$QEMU_BIN" -machine q35 -accel qtest -qtest stdio -qtest-log none \
-            -display none -nodefaults -device edu,addr=01.0 "$@" 2>"$errf"
+            -display none -nodefaults -device "$device,addr=01.0" "$@" 2>"$errf"
     }
     local pid=$QEMU_CO_PID
     exec {qin}<&"${QEMU_CO[0]}" {qout}>&"${QEMU_CO[1]}"
@@ -148,26 +168,37 @@ for script in "${scripts[@]}"; do
     q="$OUT/$name.qemu" v="$OUT/$name.vpci"
     qerr="$OUT/$name.qemu.stderr" verr="$OUT/$name.vpci.stderr"
     ok=1
-    run_qemu "$script" "$q" "$qerr" "${args[@]}" || ok=0
+    run_qemu edu "$script" "$q" "$qerr" "${args[@]}" || ok=0
+    died=$QEMU_DIED
+    if [[ -n $TARGET ]]; then
+        t="$OUT/$name.$TARGET" terr="$OUT/$name.$TARGET.stderr"
+        run_qemu "$TARGET" "$script" "$t" "$terr" "${args[@]}" || ok=0
+    fi
     "$VPCI_HOST" qtest -machine q35 -device edu,addr=01.0 "${args[@]}" \
         <"$script" >"$v" 2>"$verr"
     vrc=$?
     # vpci-host exits 1 where QEMU aborts; anything else non-zero is a failure
-    if [[ $vrc -ne 0 && ! ( $vrc -eq 1 && ( $QEMU_DIED -eq 1 || $(tail -n1 "$v") == "Bail out! "* ) ) ]]; then
+    if [[ $vrc -ne 0 && ! ( $vrc -eq 1 && ( $died -eq 1 || $(tail -n1 "$v") == "Bail out! "* ) ) ]]; then
         echo "run-compare: vpci-host exited $vrc on $name" >>"$verr"
         ok=0
     fi
-    if [[ $ok -eq 1 ]] && cmp -s "$q" "$v"; then
+    same=1
+    cmp -s "$q" "$v" || same=0
+    [[ -n $TARGET ]] && ! cmp -s "$q" "$t" && same=0
+    if [[ $ok -eq 1 && $same -eq 1 ]]; then
         passed=$((passed + 1))
         printf 'PASS %s (%s lines)\n' "$name" "$(wc -l <"$q")"
-        [[ $KEEP -eq 1 ]] || rm -f "$q" "$v" "$qerr" "$verr"
+        [[ $KEEP -eq 1 ]] || rm -f "$q" "$v" "$qerr" "$verr" ${TARGET:+"$t" "$terr"}
     else
         failed=$((failed + 1))
         failures+=("$name")
-        printf 'FAIL %s: transcripts in %s/%s.{qemu,vpci}\n' "$name" "$OUT" "$name"
+        printf 'FAIL %s: transcripts in %s/%s.{qemu,vpci%s}\n' "$name" "$OUT" "$name" "${TARGET:+,$TARGET}"
         # show the differing lines next to the commands that produced them
         diff -u --label "qemu/$name" --label "vpci-host/$name" "$q" "$v" | head -n 60
-        for f in "$qerr" "$verr"; do
+        if [[ -n $TARGET ]]; then
+            diff -u --label "qemu/$name" --label "qemu-$TARGET/$name" "$q" "$t" | head -n 60
+        fi
+        for f in "$qerr" "$verr" ${TARGET:+"$terr"}; do
             [[ -s $f ]] && { echo "--- $f:"; head -n 20 "$f"; }
         done
     fi
