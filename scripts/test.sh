@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# THE test command (README): run as root on Debian 12, or through sudo.
+# THE test command (README): run as root on Debian 12, or as a user with sudo.
 #   1 deps       install missing Debian packages (scripts/deps.sh)
 #   2 qemu       build (or find cached) a qtest-enabled QEMU 7.2 from
 #                Debian's source (adapters/qemu/build-qemu.sh, cached in
