@@ -50,7 +50,9 @@ readonly FIRMWARE_DIRS=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 
 # Debian packages needed for the minimal build, and at run time: seabios
 # (bios-256k.bin) and qemu-system-data (kvmvapic.bin and the other option
-# ROMs Debian builds from source; 8 MB, no dependencies).
+# ROMs Debian builds from source; 8 MB, no dependencies), and qemu-utils
+# (qemu-img: tests/qemu/adapter makes the qcow2 disk HMP savevm needs; the
+# build itself runs with --disable-tools).
 # meson: the Debian source (+dfsg) does not bundle meson/, so configure needs
 # a system meson >= 0.61.5 (Debian 12 has 1.0.1).  No flex/bison: they are
 # only needed for QEMU's internal dtc, and we use the system libfdt.
@@ -58,7 +60,7 @@ readonly FIRMWARE_DIRS=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 readonly BUILD_PKGS=(
     gcc make ninja-build meson python3 pkg-config cmake
     libglib2.0-dev libpixman-1-dev libfdt-dev libslirp-dev zlib1g-dev
-    seabios qemu-system-data
+    seabios qemu-system-data qemu-utils
 )
 
 log() { printf '[build-qemu +%ss] %s\n' "$SECONDS" "$*" >&2; }

@@ -338,10 +338,12 @@ static int edu_init(struct vpci_dev *dev, const struct vpci_props *props)
         (rc = vpci_regfile_attach(dev, VPCI_REGFILE_NO_BAR, 0, &edu_mmio, e,
                                   &e->regs)) ||
         (rc = vpci_bar_set_ops(dev, 0, &edu_bar_ops, e)) ||
-        (rc = vpci_timer_new(dev, "dma", edu_dma_done, e, &e->dma_timer)) ||
-        (rc = vpci_dma_set_mask(dev, vpci_prop_u64(props, "dma_mask"))))
+        (rc = vpci_timer_new(dev, "dma", edu_dma_done, e, &e->dma_timer)))
         return rc;
-    return 0;
+    if ((rc = vpci_dma_set_mask(dev, vpci_prop_u64(props, "dma_mask"))))
+        vpci_log(dev, VPCI_LOG_ERROR, "edu: dma_mask=0x%" PRIx64
+                 " is not 2^n - 1", vpci_prop_u64(props, "dma_mask"));
+    return rc;
 }
 
 uint64_t vpci_edu_dma_errors(const struct vpci_dev *dev)

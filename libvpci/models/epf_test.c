@@ -379,10 +379,12 @@ static int add_interrupts(struct epf_test *e, const struct vpci_props *props,
     return rc;
 }
 
-/* Property values the core's own checks would not catch. */
+/* Property values the core's own checks would not catch, or would refuse
+ * without naming the property (msi_vectors). */
 static int check_props(struct epf_test *e, const struct vpci_props *props)
 {
     const char *bad = NULL;
+    uint32_t msi_vectors = vpci_prop_u32(props, "msi_vectors");
     if (vpci_prop_u32(props, "vendor_id") > 0xffff)
         bad = "vendor_id is not 0..0xffff";
     else if (vpci_prop_u32(props, "device_id") > 0xffff)
@@ -392,6 +394,10 @@ static int check_props(struct epf_test *e, const struct vpci_props *props)
     else if (vpci_prop_bool(props, "msix") &&
              (!e->msix_vectors || e->msix_vectors > EPF_TEST_MAX_MSIX))
         bad = "msix_vectors is not 1..2048";
+    else if (vpci_prop_bool(props, "msi") &&
+             (!msi_vectors || msi_vectors > 32 ||
+              (msi_vectors & (msi_vectors - 1))))
+        bad = "msi_vectors is not 1, 2, 4, 8, 16 or 32";
     if (!bad)
         return 0;
     vpci_log(e->dev, VPCI_LOG_ERROR, "epf-test: %s", bad);

@@ -480,10 +480,13 @@ static void dma_mask_property_sets_the_reachable_range(void **state)
     assert_int_equal(vpci_edu_dma_errors(NULL), 0);
     /* not of the form 2^n - 1, or unknown: refused at creation */
     struct vpci_dev *dev = NULL;
+    testhost_clear_log(f->h);
     assert_int_equal(vpci_dev_create(vpci_model_find("edu"), "dma_mask=0x1234",
                                      &testhost_ops, f->h, &dev),
                      -EINVAL);
     assert_null(dev);
+    /* the message (QEMU shows it for a refused -device) names it */
+    assert_true(testhost_logged(f->h, "dma_mask"));
     assert_int_equal(vpci_dev_create(vpci_model_find("edu"), "bogus=1",
                                      &testhost_ops, f->h, &dev),
                      -EINVAL);

@@ -145,12 +145,16 @@
  *     there, an IOMMU fault or permission), it lies beyond the DMA mask,
  *     or bus mastering is off.  STATUS then holds that bit with the
  *     command's FAIL bit and IRQ_RAISED, the interrupt is raised, and a
- *     warning is logged.  Data moves through a 4 KiB buffer in order and
- *     stops at the first chunk that faults: for WRITE and COPY the
- *     destination bytes before that chunk have been written (what a
- *     faulting DMA leaves), nothing at or after it; a COPY whose source
- *     faults first reports SRC_ADDR_INVALID.  A failed WRITE leaves
- *     CHECKSUM unchanged.
+ *     warning is logged.  Data moves through a 4 KiB buffer in order,
+ *     each chunk read and written page by page (libvpci's DMA: pieces that
+ *     do not cross a 4 KiB boundary of the bus address), and stops at the
+ *     first page that faults: for WRITE and COPY the destination bytes
+ *     before that page have been written (what a faulting DMA leaves; with
+ *     an unaligned buffer that includes the start of the chunk that
+ *     faulted), nothing at or after it.  A COPY chunk whose source faults
+ *     writes nothing and reports SRC_ADDR_INVALID.  A failed WRITE leaves
+ *     CHECKSUM unchanged; the generator has still advanced by the chunks
+ *     it attempted, the one that faulted included.
  *   - READ whose data does not match CHECKSUM: READ_FAIL alone.
  *   - SIZE 0: a transfer of nothing (READ then succeeds only if CHECKSUM
  *     is 0xffffffff, WRITE sets it so); pci_endpoint_test never sends it.

@@ -1,0 +1,36 @@
+# ctest entries for tests/qemu/adapter (included by CMakeLists.txt inside
+# if(BUILD_TESTING) and if(VPCI_HAVE_MOCKHOST)): the QEMU adapter
+# (adapters/qemu/device/vpci-qemu.c) in a real QEMU 7.2, one entry per area
+# of test_adapter.py.  Exit 77 (skipped) without a qtest-capable QEMU built
+# with the adapter, unless VPCI_REQUIRE_QEMU is set.  Labels "qemu;script":
+# a Python script driving QEMU, not for ctest -T memcheck (the unplug entry
+# runs one QEMU under valgrind itself).
+function(vpci_adapter_test name)
+  add_test(NAME qemu.adapter.${name}
+           COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/qemu/adapter/test_adapter.py
+                   ${ARGN})
+  set_tests_properties(qemu.adapter.${name} PROPERTIES
+    SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS "qemu;script" RUN_SERIAL TRUE)
+  if(VPCI_TEST_ENV)
+    set_tests_properties(qemu.adapter.${name} PROPERTIES
+      ENVIRONMENT "${VPCI_TEST_ENV}")
+  endif()
+endfunction()
+
+foreach(_vpci_machine q35 virt)
+  vpci_adapter_test(migrate-${_vpci_machine} --machine ${_vpci_machine} migrate)
+  vpci_adapter_test(savevm-${_vpci_machine} --machine ${_vpci_machine} savevm)
+  vpci_adapter_test(reset-${_vpci_machine} --machine ${_vpci_machine} reset flr)
+  vpci_adapter_test(unplug-${_vpci_machine} --machine ${_vpci_machine} --valgrind unplug)
+endforeach()
+vpci_adapter_test(props --machine q35 --vpci-host $<TARGET_FILE:vpci-host> props)
+
+# props compares QEMU's help with `vpci-host list-models`: make sure it is
+# built when only ctest is run (a no-op after a normal build).
+add_test(NAME qemu.adapter.build-vpci-host
+         COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target vpci-host)
+set_tests_properties(qemu.adapter.build-vpci-host PROPERTIES
+  FIXTURES_SETUP vpci_adapter_vpci_host TIMEOUT 900 LABELS "qemu;script"
+  RUN_SERIAL TRUE)
+set_tests_properties(qemu.adapter.props PROPERTIES
+  FIXTURES_REQUIRED vpci_adapter_vpci_host)
