@@ -4,11 +4,12 @@
 # VT-d tables and programs the DMAR unit as a guest driver would, then
 # checks a translated copy and reported faults for QEMU's edu, vpci-edu
 # (compared with each other) and vpci-dma-engine.  Exit 77 (skipped) when
-# no QEMU with the adapter is found and VPCI_REQUIRE_QEMU is unset.
+# no QEMU with the adapter is found and VPCI_REQUIRE_QEMU is unset.  Label
+# "qemu-only": it runs QEMU and its adapter only, no binary of this tree.
 add_test(NAME qemu.intel-iommu
          COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/qemu/iommu/test_intel_iommu.py)
 set_tests_properties(qemu.intel-iommu PROPERTIES
-  SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS "qemu;script" RUN_SERIAL TRUE)
+  SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS "qemu;script;qemu-only" RUN_SERIAL TRUE)
 if(VPCI_TEST_ENV)
   set_tests_properties(qemu.intel-iommu PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
 endif()
