@@ -191,6 +191,10 @@ void mock_decode_free(struct vpci_mock *m);
 void mock_msi_send(void *host, struct vpci_dev *dev, uint64_t addr,
                    uint32_t data);
 void mock_set_intx(void *host, struct vpci_dev *dev, bool level);
+/* A CPU access to the MSI doorbell range, at offset @off in it. */
+uint64_t mock_doorbell_read(struct vpci_mock *m, uint64_t off, unsigned len);
+void mock_doorbell_write(struct vpci_mock *m, uint64_t off, unsigned len,
+                         uint64_t val);
 void mock_intc_free(struct vpci_mock *m);
 
 /* ---- clock.c ---- */

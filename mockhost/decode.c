@@ -35,9 +35,12 @@
  * BAR, of RAM, ...) is split into single bytes, each decoded on its own,
  * as QEMU's memory core splits accesses at region boundaries.
  *
- * Unclaimed: memory reads 0 and IO ports read all ones (QEMU's q35:
- * unassigned memory, unassigned_io_ops); reads of the virt IO window
- * where no IO BAR decodes read 0, since they are memory accesses there.
+ * Unclaimed: IO ports read all ones (QEMU: unassigned_io_ops); memory
+ * reads 0 (QEMU: unassigned memory), except inside the PCI windows of a
+ * machine whose map sets windows_read_ones: virt's GPEX lays its 32-bit
+ * and 64-bit MMIO windows and its IO window over unassigned_io_ops
+ * regions, so there an address no BAR claims reads all ones (QEMU 7.2
+ * virt: readl 0x20000000 = 0xffffffff, readl 0x3eff5000 the same).
  * Writes are dropped.
  */
 #include "internal.h"
@@ -380,7 +383,7 @@ static inline const struct mock_range *decode(struct vpci_mock *m,
 /* ------------------------------------------------------------------ */
 
 /* @unclaimed: what a read nothing answers returns (in: all ones; the
- * virt IO window in memory: 0). */
+ * IO window in memory: see windows_read_ones). */
 static uint64_t io_read(struct vpci_mock *m, uint64_t port, unsigned len,
                         uint64_t unclaimed)
 {
@@ -448,6 +451,18 @@ void vpci_mock_out(struct vpci_mock *m, uint16_t port, unsigned len,
 /* Memory space                                                        */
 /* ------------------------------------------------------------------ */
 
+/* What a read of unclaimed memory at @addr returns (see the top). */
+static uint64_t mem_unclaimed(const struct vpci_mock *m, uint64_t addr,
+                              unsigned len)
+{
+    const struct vpci_mock_map *map = &m->map;
+    if (map->windows_read_ones &&
+        (addr - map->mmio32_base < map->mmio32_size ||
+         addr - map->mmio64_base < map->mmio64_size))
+        return ones(len);
+    return 0;
+}
+
 static uint64_t mem_read(struct vpci_mock *m, uint64_t addr, unsigned len)
 {
     uint8_t *p = mock_ram_ptr(m, addr, len);
@@ -462,7 +477,7 @@ static uint64_t mem_read(struct vpci_mock *m, uint64_t addr, unsigned len)
         return v;
     }
     if (!r)
-        return 0;
+        return mem_unclaimed(m, addr, len);
     uint64_t v = 0;
     switch (r->type) {
     case MOCK_T_BAR:
@@ -471,8 +486,11 @@ static uint64_t mem_read(struct vpci_mock *m, uint64_t addr, unsigned len)
     case MOCK_T_ECAM:
         return mock_ecam_read(m, addr - r->start, len);
     case MOCK_T_IOWIN:
-        return io_read(m, addr - r->start, len, 0);
-    default:        /* the MSI doorbell reads 0; RAM took the fast path */
+        return io_read(m, addr - r->start, len,
+                       m->map.windows_read_ones ? UINT64_MAX : 0);
+    case MOCK_T_MSI:
+        return mock_doorbell_read(m, addr - r->start, len);
+    default:        /* RAM took the fast path */
         return 0;
     }
 }
@@ -505,11 +523,12 @@ static void mem_write(struct vpci_mock *m, uint64_t addr, unsigned len,
         io_write(m, addr - r->start, len, val);
         break;
     case MOCK_T_MSI:
-        /* Only devices signal through the doorbell; a CPU write to it
-         * is dropped (no local APIC / GIC to interrupt here). */
+        /* q35: dropped (no CPU to interrupt); virt: the GICv2m takes a
+         * CPU's SETSPI as a device's.  Neither is an MSI event. */
         if (m->log_level >= VPCI_LOG_TRACE)
             mock_log(m, VPCI_LOG_TRACE, "CPU write to the MSI doorbell "
-                     "0x%llx: dropped", (unsigned long long)addr);
+                     "0x%llx: no MSI event", (unsigned long long)addr);
+        mock_doorbell_write(m, addr - r->start, len, val);
         break;
     default:
         break;

@@ -5,7 +5,11 @@
  * MSI: a message whose address lies in the machine's doorbell range (the
  * x86 local APIC range 0xFEExxxxx, the GICv2m frame on virt) is captured
  * as an event {requester ID, address, data, virtual time} and never
- * reaches RAM.  The doorbell is checked on the address the device sent,
+ * reaches RAM.  On virt the frame also acts as QEMU 7.2's GICv2m
+ * (hw/intc/arm_gicv2m.c) does, for devices and the CPU alike: a 2- or
+ * 4-byte write of an SPI number to MSI_SETSPI_NS pulses that SPI's GIC
+ * input (the irq hook sees it rise and fall), and MSI_TYPER and MSI_IIDR
+ * read as QEMU's.  The doorbell is checked on the address the device sent,
  * before any IOMMU: interrupt requests are not DMA-remapped (VT-d 3.0,
  * 3.14).  Any other address makes the message an ordinary dword write
  * by the device: translated by the IOMMU when there is one, then written
@@ -39,9 +43,72 @@
 #define Q35_PIRQE_GSI 20
 #define VIRT_PCIE_GSI 3
 
+/* QEMU 7.2 virt's GICv2m: 64 SPIs from GIC input 48 (VIRT_GIC_V2M's
+ * irqmap), i.e. INTIDs 80..143, which is what MSI data names. */
+#define V2M_MSI_TYPER 0x008
+#define V2M_MSI_SETSPI_NS 0x040
+#define V2M_MSI_IIDR 0xFCC
+#define V2M_GIC_INPUT 48u
+#define V2M_NUM_SPI 64u
+#define V2M_PRODUCT_ID_QEMU 0x51u
+#define GIC_INTERNAL 32u            /* SGIs and PPIs come before the SPIs */
+
 /* ------------------------------------------------------------------ */
 /* MSI                                                                 */
 /* ------------------------------------------------------------------ */
+
+/*
+ * The doorbell as a register frame.  q35's is the local APIC, which under
+ * qtest (no current CPU) reads 0 and ignores writes.  virt's is the
+ * GICv2m: QEMU gives its region no access sizes, so the memory core cuts
+ * an 8-byte access into two 4-byte ones (low dword first); the registers
+ * then take 4-byte reads at any offset and 2- or 4-byte writes, anything
+ * else reading 0 and being dropped.
+ */
+uint64_t mock_doorbell_read(struct vpci_mock *m, uint64_t off, unsigned len)
+{
+    if (m->machine != VPCI_MOCK_VIRT)
+        return 0;
+    if (len == 8)
+        return mock_doorbell_read(m, off, 4) |
+               mock_doorbell_read(m, off + 4, 4) << 32;
+    if (len != 4)
+        return 0;
+    switch (off) {
+    case V2M_MSI_TYPER:
+        return (V2M_GIC_INPUT + GIC_INTERNAL) << 16 | V2M_NUM_SPI;
+    case V2M_MSI_IIDR:
+        return V2M_PRODUCT_ID_QEMU << 20;
+    default:
+        return 0;
+    }
+}
+
+void mock_doorbell_write(struct vpci_mock *m, uint64_t off, unsigned len,
+                         uint64_t val)
+{
+    if (m->machine != VPCI_MOCK_VIRT)
+        return;
+    if (len == 8) {
+        mock_doorbell_write(m, off, 4, val & 0xffffffffu);
+        mock_doorbell_write(m, off + 4, 4, val >> 32);
+        return;
+    }
+    if ((len != 2 && len != 4) || off != V2M_MSI_SETSPI_NS)
+        return;
+    /* the low 10 bits name an INTID; outside the frame's SPIs: ignored */
+    uint64_t spi = (val & 0x3ff) - (V2M_GIC_INPUT + GIC_INTERNAL);
+    if (spi >= V2M_NUM_SPI)
+        return;
+    unsigned input = V2M_GIC_INPUT + (unsigned)spi;
+    if (m->log_level >= VPCI_LOG_TRACE)
+        mock_log(m, VPCI_LOG_TRACE, "GICv2m: SPI %u pulsed", input);
+    /* qemu_irq_pulse(): an edge, no level stays behind */
+    if (m->irq_hook) {
+        m->irq_hook(m->irq_opaque, input, true);
+        m->irq_hook(m->irq_opaque, input, false);
+    }
+}
 
 static void msi_record(struct vpci_mock *m, uint16_t rid, uint64_t addr,
                        uint32_t data)
@@ -74,6 +141,8 @@ void mock_msi_send(void *host, struct vpci_dev *dev, uint64_t addr,
         if (m->log_level >= VPCI_LOG_TRACE)
             mock_log(m, VPCI_LOG_TRACE, "MSI from %04x: 0x%llx <- 0x%x", rid,
                      (unsigned long long)addr, data);
+        /* QEMU's msi_send_message(): a 4-byte store into the frame */
+        mock_doorbell_write(m, addr - map->msi_base, 4, data);
         return;
     }
     uint64_t pa = addr;

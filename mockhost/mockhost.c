@@ -214,6 +214,7 @@ static void map_q35(struct vpci_mock_map *map, uint64_t ram)
     map->msi_base = 0xFEE00000ull;
     map->msi_size = MIB;
     map->has_cf8 = true;
+    map->windows_read_ones = false;
 }
 
 static void map_virt(struct vpci_mock_map *map, uint64_t ram)
@@ -236,6 +237,7 @@ static void map_virt(struct vpci_mock_map *map, uint64_t ram)
     map->msi_base = 0x08020000ull;
     map->msi_size = 0x1000;
     map->has_cf8 = false;
+    map->windows_read_ones = true;
 }
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)

@@ -75,6 +75,10 @@ struct vpci_mock_map {
     uint64_t io_cpu_base;                /* virt: IO window in CPU memory */
     uint64_t msi_base, msi_size;         /* MSI doorbell range */
     bool has_cf8;                        /* CF8/CFC mechanism #1 */
+    /* Reads in the PCI windows (mmio32, mmio64 and the IO window) that no
+     * BAR claims return all ones (virt: QEMU's GPEX backs its windows
+     * with unassigned_io_ops), else 0 (q35: plain unassigned memory). */
+    bool windows_read_ones;
 };
 
 int vpci_mock_new(const struct vpci_mock_config *cfg, struct vpci_mock **out);
@@ -155,10 +159,13 @@ int vpci_mock_cfg_write(struct vpci_mock *m, uint8_t bus, uint8_t devfn,
                         unsigned off, unsigned len, uint32_t val);
 
 /* Memory space: RAM, ECAM, BARs (through bridge windows), MSI doorbell
- * (reads 0; CPU writes are dropped), the virt IO window.  len 1, 2, 4 or
+ * (q35: reads 0, CPU writes dropped; virt: QEMU's GICv2m registers, a
+ * CPU write to MSI_SETSPI_NS pulses the SPI as a device's MSI does, see
+ * intc.c), the virt IO window.  len 1, 2, 4 or
  * 8 (else a warning: all ones / ignored).  An access not wholly inside
- * one of those is split into bytes.  Unclaimed reads return 0 and writes
- * are dropped, as on QEMU's q35. */
+ * one of those is split into bytes.  Unclaimed reads return 0 (as on
+ * QEMU's q35), all ones inside the PCI windows of a machine with
+ * windows_read_ones (virt, as QEMU's GPEX); writes are dropped. */
 uint64_t vpci_mock_read(struct vpci_mock *m, uint64_t addr, unsigned len);
 void vpci_mock_write(struct vpci_mock *m, uint64_t addr, unsigned len,
                      uint64_t val);

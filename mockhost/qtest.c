@@ -22,7 +22,8 @@
  *    serving (return -EPROTO).  <file> is QEMU's build-relative source
  *    path, "../softmmu/qtest.c" unless VPCI_QTEST_SRCFILE says otherwise.
  *  - outb/outw/outl ADDR VALUE (463-485): ADDR <= 0xffff (asserted),
- *    VALUE truncated to the width; "OK".
+ *    VALUE truncated to the width; "OK".  in/out reach the CPU's IO
+ *    space: on virt an empty one (cpu_has_port_io below).
  *  - inb/inw/inl ADDR (486-506): "OK 0x%04x" (at least 4 hex digits).
  *  - writeb..writeq ADDR VALUE (507-542): little-endian, truncated; "OK".
  *  - readb..readq ADDR (543-576): "OK 0x%016" PRIx64.
@@ -56,7 +57,8 @@
  *  - irq_intercept_in/irq_intercept_out PATH (384-429; words[0][14] == 'o'
  *    at 412 tells them apart): PATH must name the
  *    interrupt controller (q35: the IOAPIC, /machine/q35/ioapic or any
- *    suffix of it such as "ioapic"; virt: "gic", a mock-only name), else
+ *    suffix of it such as "ioapic"; virt: the GICv2, which QEMU leaves
+ *    unnamed: /machine/unattached/device[1] or a suffix of it), else
  *    "FAIL Unknown device".  A second intercept of the same device answers
  *    "OK" and changes nothing.  Only intercept_in hooks the input pins;
  *    from then on every level change of pin N prints "IRQ raise N" /
@@ -103,6 +105,9 @@
 
 #define QTEST_MAX_IRQ 256          /* MAX_IRQ in qtest.c */
 #define Q35_IOAPIC_PINS 24         /* IOAPIC_NUM_PINS */
+/* virt's GICv2: NUM_IRQS (256) SPIs, then GIC_INTERNAL (32) PPIs of the
+ * one CPU: qdev_init_gpio_in(..., num_irq - 32 + 32 * num_cpu). */
+#define VIRT_GIC_PINS (256 + 32)
 
 struct qtest {
     struct vpci_mock *m;
@@ -351,12 +356,15 @@ static bool path_matches(const char *path, const char *const *full, size_t n)
 static int intc_pins(const struct qtest *q, const char *path)
 {
     static const char *const ioapic[] = { "machine", "q35", "ioapic" };
-    static const char *const gic[] = { "gic" };
+    /* QEMU's virt creates the GIC with qdev_new() and no name, so it is
+     * the second child of /machine/unattached (device[0] is the CPU):
+     * "info qom-tree" on QEMU 7.2 virt shows /device[1] (arm_gic). */
+    static const char *const gic[] = { "machine", "unattached", "device[1]" };
     const struct vpci_mock_map *map = vpci_mock_get_map(q->m);
 
     if (map->has_cf8)
         return path_matches(path, ioapic, 3) ? Q35_IOAPIC_PINS : 0;
-    return path_matches(path, gic, 1) ? VPCI_MOCK_GSI_MAX : 0;
+    return path_matches(path, gic, 3) ? VIRT_GIC_PINS : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -407,6 +415,19 @@ static enum qt_status cmd_set_irq_in(struct qtest *q, char **w)
     return QT_OK;
 }
 
+/*
+ * qtest's in/out go to the CPU's IO address space (cpu_outb/cpu_inb:
+ * address_space_io).  On q35 that is where CF8/CFC and the PCI IO BARs
+ * live.  On virt nothing is in it (the arm CPU has no port IO; GPEX's IO
+ * space appears only in memory, at io_cpu_base), so QEMU 7.2 answers
+ * every in with all ones (unassigned_io_ops) and drops every out, even
+ * where an IO BAR decodes the same PCI IO address.
+ */
+static bool cpu_has_port_io(const struct qtest *q)
+{
+    return vpci_mock_get_map(q->m)->io_cpu_base == 0;
+}
+
 static enum qt_status cmd_out(struct qtest *q, char **w)
 {
     unsigned long addr, value;
@@ -421,7 +442,8 @@ static enum qt_status cmd_out(struct qtest *q, char **w)
         v &= 0xff;
     else if (len == 2)
         v &= 0xffff;
-    vpci_mock_out(q->m, (uint16_t)addr, len, v);
+    if (cpu_has_port_io(q))
+        vpci_mock_out(q->m, (uint16_t)addr, len, v);
     qt_puts(q, "OK\n");
     return QT_OK;
 }
@@ -434,7 +456,8 @@ static enum qt_status cmd_in(struct qtest *q, char **w)
     QT_ASSERT(q, w[1], 493, "words[1]");
     QT_ASSERT(q, parse_ul(w[1], &addr), 495, "ret == 0");
     QT_ASSERT(q, addr <= 0xffff, 496, "addr <= 0xffff");
-    uint32_t v = vpci_mock_in(q->m, (uint16_t)addr, len);
+    uint32_t v = cpu_has_port_io(q) ? vpci_mock_in(q->m, (uint16_t)addr, len)
+                                    : 0xffffffffu;
     if (len == 1)
         v &= 0xff;
     else if (len == 2)

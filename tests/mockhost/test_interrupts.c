@@ -195,6 +195,80 @@ static void test_msi_virt_doorbell_and_requester_id(void **state)
     mt_machine_free(&v);
 }
 
+/* virt's doorbell is QEMU 7.2's GICv2m: MSI_SETSPI_NS pulses GIC input
+ * 48 + (INTID - 80) for INTIDs 80..143, whether a device or the CPU
+ * writes it; MSI_TYPER and MSI_IIDR read as QEMU's. */
+static void test_gicv2m_setspi_pulses_and_registers(void **state)
+{
+    (void)state;
+    struct mt_machine v;
+    assert_int_equal(mt_machine_new(&v, VPCI_MOCK_VIRT, 0, false), 0);
+    struct vpci_mock *m = v.m;
+    struct hook_log h = { 0 };
+    vpci_mock_set_irq_hook(m, hook, &h);
+    struct vpci_mock_fn *fn;
+    assert_non_null(fn = mt_add(m, tdev_model(), "addr=01.0"));
+    /* a device's MSI with data 0x70 (INTID 112): input 80 rises, falls */
+    msi_setup(m, fn, 0x08020040u, 0x70);
+    vpci_irq_pulse(vpci_mock_fn_dev(fn), 0);
+    assert_int_equal(vpci_mock_msi_count(m), 1);
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.gsi[0], 80);
+    assert_true(h.level[0]);
+    assert_int_equal(h.gsi[1], 80);
+    assert_false(h.level[1]);
+    /* data outside the frame's SPIs, or elsewhere in the frame: an MSI
+     * event all the same, but no SPI */
+    msi_setup(m, fn, 0x08020040u, 0x4f);
+    vpci_irq_pulse(vpci_mock_fn_dev(fn), 0);
+    msi_setup(m, fn, 0x08020044u, 0x70);
+    vpci_irq_pulse(vpci_mock_fn_dev(fn), 0);
+    assert_int_equal(vpci_mock_msi_count(m), 3);
+    assert_int_equal(h.n, 2);
+    /* the CPU: 2- and 4-byte writes count (the low 10 bits), bytes not;
+     * an 8-byte write is two 4-byte ones; never an MSI event */
+    h.n = 0;
+    vpci_mock_write(m, 0x08020040u, 4, 0x50);          /* INTID 80: 48 */
+    vpci_mock_write(m, 0x08020040u, 4, 0xc8f);         /* 143: 111 */
+    vpci_mock_write(m, 0x08020040u, 4, 0x90);          /* 144: none */
+    vpci_mock_write(m, 0x08020040u, 2, 0x51);          /* 49 */
+    vpci_mock_write(m, 0x08020040u, 1, 0x52);          /* bad size */
+    vpci_mock_write(m, 0x0802003cu, 8, 0x5300000000ull); /* high half: 51 */
+    vpci_mock_write(m, 0x08020042u, 2, 0x54);          /* not SETSPI */
+    assert_int_equal(vpci_mock_msi_count(m), 3);
+    assert_int_equal(h.n, 8);
+    assert_int_equal(h.gsi[0], 48);
+    assert_int_equal(h.gsi[2], 111);
+    assert_int_equal(h.gsi[4], 49);
+    assert_int_equal(h.gsi[6], 51);
+    /* registers: 4-byte reads at their offsets, 8 bytes as two halves */
+    assert_int_equal(vpci_mock_read(m, 0x08020008u, 4), 0x00500040u);
+    assert_int_equal(vpci_mock_read(m, 0x08020008u, 8), 0x00500040u);
+    assert_int_equal(vpci_mock_read(m, 0x08020004u, 8), 0x0050004000000000ull);
+    assert_int_equal(vpci_mock_read(m, 0x08020fccu, 4), 0x05100000u);
+    assert_int_equal(vpci_mock_read(m, 0x08020008u, 2), 0);
+    assert_int_equal(vpci_mock_read(m, 0x0802000au, 4), 0);
+    assert_int_equal(vpci_mock_read(m, 0x08020040u, 4), 0);
+    vpci_mock_set_irq_hook(m, NULL, NULL);
+    vpci_mock_write(m, 0x08020040u, 4, 0x50);          /* no hook: quiet */
+    mt_machine_free(&v);
+}
+
+/* q35's doorbell (the local APIC, no CPU under the mock) reads 0 and
+ * drops CPU writes: no GICv2m behaviour there. */
+static void test_q35_doorbell_is_not_a_gicv2m(void **state)
+{
+    (void)state;
+    struct vpci_mock *m = mm.m;
+    struct hook_log h = { 0 };
+    vpci_mock_set_irq_hook(m, hook, &h);
+    vpci_mock_write(m, 0xfee00040u, 4, 0x50);
+    assert_int_equal(vpci_mock_read(m, 0xfee00008u, 4), 0);
+    assert_int_equal(vpci_mock_read(m, 0xfee00fccu, 4), 0);
+    assert_int_equal(h.n, 0);
+    vpci_mock_set_irq_hook(m, NULL, NULL);
+}
+
 static void test_intx_gsi_after_swizzle_through_bridges(void **state)
 {
     (void)state;
@@ -348,6 +422,8 @@ int main(void)
         T(test_msi_to_ram_is_written),
         T(test_msi_masked_then_unmasked_delivery),
         T(test_msi_virt_doorbell_and_requester_id),
+        T(test_gicv2m_setspi_pulses_and_registers),
+        T(test_q35_doorbell_is_not_a_gicv2m),
         T(test_intx_gsi_after_swizzle_through_bridges),
         T(test_intx_q35_root_routing),
         T(test_intx_virt_routing),

@@ -357,12 +357,52 @@ static void test_io_bar_via_memory_at_io_cpu_base_virt(void **state)
     assert_int_equal(vpci_mock_read(m, win + 0x1004, 4), 0xfeedface);
     /* the same IO space through in/out */
     assert_int_equal(vpci_mock_in(m, 0x1004, 4), 0xfeedface);
-    /* unclaimed IO seen through memory reads 0, through in all ones */
-    assert_int_equal(vpci_mock_read(m, win + 0x2000, 4), 0);
+    /* unclaimed IO reads all ones, through memory (QEMU's GPEX: the IO
+     * window lies over unassigned_io_ops) as through in */
+    assert_int_equal(vpci_mock_read(m, win + 0x2000, 4), 0xffffffffu);
+    assert_int_equal(vpci_mock_read(m, win + 0x2001, 1), 0xff);
     assert_int_equal(vpci_mock_in(m, 0x2000, 4), 0xffffffffu);
     vpci_mock_write(m, win + 0x2000, 4, 1);
+    assert_int_equal(vpci_mock_read(m, win + 0x2000, 2), 0xffff);
+    /* half in the IO BAR (0x1000..0x101f), half past it */
+    assert_int_equal(vpci_mock_read(m, win + 0x101e, 4) >> 16, 0xffff);
     /* past the 64 KiB window: plain unclaimed memory */
     assert_int_equal(vpci_mock_read(m, win + 0x10000, 4), 0);
+    mt_machine_free(&v);
+}
+
+static void test_virt_pci_windows_read_all_ones(void **state)
+{
+    (void)state;
+    struct mt_machine v;
+    assert_int_equal(mt_machine_new(&v, VPCI_MOCK_VIRT, 0, false), 0);
+    struct vpci_mock *m = v.m;
+    const struct vpci_mock_map *map = vpci_mock_get_map(m);
+    assert_true(map->windows_read_ones);
+    /* QEMU 7.2 virt: the GPEX windows read all ones where no BAR is */
+    assert_int_equal(vpci_mock_read(m, map->mmio32_base, 4), 0xffffffffu);
+    assert_int_equal(vpci_mock_read(m, 0x20000000u, 8), UINT64_MAX);
+    assert_int_equal(vpci_mock_read(m, map->mmio32_base + map->mmio32_size - 1,
+                                    1), 0xff);
+    assert_int_equal(vpci_mock_read(m, map->mmio64_base + 0x1000, 8),
+                     UINT64_MAX);
+    vpci_mock_write(m, 0x20000000u, 4, 0);
+    assert_int_equal(vpci_mock_read(m, 0x20000000u, 2), 0xffff);
+    /* outside them, unassigned memory reads 0 */
+    assert_int_equal(vpci_mock_read(m, map->mmio32_base - 4, 4), 0);
+    assert_int_equal(vpci_mock_read(m, 0x50000000u, 4), 0);
+    assert_int_equal(vpci_mock_read(m, map->mmio64_base - 8, 8), 0);
+    assert_int_equal(vpci_mock_read(m, map->mmio64_base + map->mmio64_size,
+                                    4), 0);
+    /* a BAR in the window answers; with decode off it reads all ones */
+    struct vpci_mock_fn *fn;
+    assert_non_null(fn = mt_add(m, tdev_model(), "addr=01.0"));
+    mt_bar(m, MT_ECAM, 0, MT_DEVFN(1, 0), 0, 0x10000000u, false);
+    mt_command(m, MT_ECAM, 0, MT_DEVFN(1, 0), PCI_COMMAND_MEMORY);
+    vpci_mock_write(m, 0x10000004u, 4, 0x5a5a5a5a);
+    assert_int_equal(vpci_mock_read(m, 0x10000004u, 4), 0x5a5a5a5a);
+    mt_command(m, MT_ECAM, 0, MT_DEVFN(1, 0), 0);
+    assert_int_equal(vpci_mock_read(m, 0x10000004u, 4), 0xffffffffu);
     mt_machine_free(&v);
 }
 
@@ -452,7 +492,10 @@ static void test_unclaimed_and_bad_widths(void **state)
 {
     (void)state;
     struct vpci_mock *m = mm.m;
+    /* q35: the PCI hole reads 0 where no BAR is (QEMU's q35 too) */
+    assert_false(vpci_mock_get_map(m)->windows_read_ones);
     assert_int_equal(vpci_mock_read(m, 0xc0000000u, 4), 0);
+    assert_int_equal(vpci_mock_read(m, 0x8000000000ull, 4), 0);
     assert_int_equal(vpci_mock_read(m, 0xffffffffffffff00ull, 8), 0);
     assert_int_equal(vpci_mock_read(m, UINT64_MAX, 1), 0);
     vpci_mock_write(m, 0xd0000000u, 8, 1);
@@ -517,6 +560,7 @@ int main(void)
         T(test_window_of_every_bridge_above_counts),
         T(test_io_bar_cannot_shadow_cf8),
         T(test_io_bar_via_memory_at_io_cpu_base_virt),
+        T(test_virt_pci_windows_read_all_ones),
         T(test_access_straddling_bar_end_is_split),
         T(test_bars_never_shadow_ram_or_ecam),
         T(test_overlapping_bars_lower_start_wins),

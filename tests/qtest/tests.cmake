@@ -1,29 +1,26 @@
 # ctest entries for tests/qtest (included by CMakeLists.txt inside
 # if(BUILD_TESTING) and if(VPCI_HAVE_MOCKHOST)).
-# vpci-host qtest against QEMU 7.2's own edu, byte for byte.  Exit 77
-# (skipped) when no qtest-capable QEMU is found and VPCI_REQUIRE_QEMU is
-# unset.  Label "qemu": a shell script, not for ctest -T memcheck.
-add_test(NAME qtest.compare-qemu
-         COMMAND ${PROJECT_SOURCE_DIR}/tests/qtest/run-compare.sh
-                 --vpci-host $<TARGET_FILE:vpci-host>
-                 --out ${PROJECT_BINARY_DIR}/qtest-compare)
-set_tests_properties(qtest.compare-qemu PROPERTIES
-  SKIP_RETURN_CODE 77 TIMEOUT 3600 LABELS "qemu;script" RUN_SERIAL TRUE)
-if(VPCI_TEST_ENV)
-  set_tests_properties(qtest.compare-qemu PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
-endif()
-
-# The same scripts against libvpci's edu inside QEMU (adapters/qemu:
-# -device vpci-edu) next to QEMU's own edu in the same QEMU binary
-# and vpci-host: three identical transcripts.  Exit 77 (skipped)
-# without a QEMU built with the adapter.
-add_test(NAME qtest.compare-vpci-edu
-         COMMAND ${PROJECT_SOURCE_DIR}/tests/qtest/run-compare.sh
-                 --vpci-host $<TARGET_FILE:vpci-host>
-                 --target vpci-edu
-                 --out ${PROJECT_BINARY_DIR}/qtest-compare-vpci-edu)
-set_tests_properties(qtest.compare-vpci-edu PROPERTIES
-  SKIP_RETURN_CODE 77 TIMEOUT 3600 LABELS "qemu;script" RUN_SERIAL TRUE)
-if(VPCI_TEST_ENV)
-  set_tests_properties(qtest.compare-vpci-edu PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
-endif()
+# One test per model and machine, qtest.MODEL.MACHINE: the scripts in
+# scripts/MODEL/MACHINE run against QEMU 7.2 with the model inside it
+# (-device vpci-MODEL; for edu also QEMU's own edu: three transcripts)
+# and against vpci-host, byte for byte.  q35 runs qemu-system-x86_64
+# (config space through CF8/CFC), virt qemu-system-aarch64 (ECAM).  Exit
+# 77 (skipped) when no qtest-capable QEMU with the adapter is found and
+# VPCI_REQUIRE_QEMU is unset.  Label "qemu": a shell script, not for
+# ctest -T memcheck.  RUN_SERIAL: QEMU's own edu computes the factorial on
+# a thread, and parallel load lets a status read race it.
+foreach(model edu virt-pci dma-engine epf-test)
+  foreach(machine q35 virt)
+    set(name qtest.${model}.${machine})
+    add_test(NAME ${name}
+             COMMAND ${PROJECT_SOURCE_DIR}/tests/qtest/run-compare.sh
+                     --model ${model} --machine ${machine}
+                     --vpci-host $<TARGET_FILE:vpci-host>
+                     --out ${PROJECT_BINARY_DIR}/qtest-compare)
+    set_tests_properties(${name} PROPERTIES
+      SKIP_RETURN_CODE 77 TIMEOUT 1200 LABELS "qemu;script" RUN_SERIAL TRUE)
+    if(VPCI_TEST_ENV)
+      set_tests_properties(${name} PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
+    endif()
+  endforeach()
+endforeach()
