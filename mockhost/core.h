@@ -48,6 +48,9 @@ struct vpci_mock_fn {
     bool intx;
     int intx_gsi;
     int labelled_bus;            /* bus number in the label; -1 none yet */
+    /* one of its BAR handlers is running: QEMU's mem_reentrancy_guard
+     * (decode.c) refuses further accesses to its BARs meanwhile */
+    bool in_io;
 };
 
 struct mock_bus {
@@ -115,6 +118,9 @@ struct vpci_mock {
     struct mock_decoder mem, io;
 
     struct mock_iommu *iommu;
+
+    /* a BAR access was refused by the re-entrancy guard (decode.c) */
+    bool bar_blocked;
 
     /* interrupt controller */
     struct vpci_mock_msi *msi;
@@ -186,11 +192,22 @@ void mock_cf8_out(struct vpci_mock *m, uint16_t port, unsigned len,
 
 /* ---- decode.c ---- */
 void mock_decode_free(struct vpci_mock *m);
+/* Device DMA by requester @rid at bus address @addr (after the IOMMU) that
+ * is not wholly RAM: through memory decode as QEMU's pci_dma_rw() (BARs
+ * peer to peer, the doorbell, virt's windows reading all ones).  0, or
+ * -EFAULT if any piece hit nothing or re-entered a function whose BAR
+ * handler is running (QEMU's re-entrancy guard). */
+int mock_dma_mem(struct vpci_mock *m, uint16_t rid, uint64_t addr,
+                 uint8_t *buf, size_t len, bool write);
 
 /* ---- intc.c ---- */
 void mock_msi_send(void *host, struct vpci_dev *dev, uint64_t addr,
                    uint32_t data);
 void mock_set_intx(void *host, struct vpci_dev *dev, bool level);
+/* A device's 4-byte DMA write of @data into the doorbell at @addr: an MSI
+ * from @rid, as mock_msi_send() takes one (PCI: an MSI is such a write). */
+void mock_msi_dma_write(struct vpci_mock *m, uint16_t rid, uint64_t addr,
+                        uint32_t data);
 /* A CPU access to the MSI doorbell range, at offset @off in it. */
 uint64_t mock_doorbell_read(struct vpci_mock *m, uint64_t off, unsigned len);
 void mock_doorbell_write(struct vpci_mock *m, uint64_t off, unsigned len,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Address decode: which agent answers a CPU access to memory or IO space.
+ * Address decode: which agent answers a CPU access to memory or IO space,
+ * and a device's DMA that is not RAM (mock_dma_mem(), below: the same
+ * dispatch, as QEMU sends both through its memory core).
  *
  * Each space has a decode table: a sorted array of disjoint inclusive
  * ranges, each claimed by one target (RAM, ECAM, the MSI doorbell, the
@@ -80,6 +82,44 @@ static void le_store(uint8_t *p, unsigned len, uint64_t v)
 {
     for (unsigned i = 0; i < len; i++)
         p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static unsigned bulk_piece(uint64_t addr, size_t left);
+
+/*
+ * Every access to a BAR goes through these two, QEMU 7.2's re-entrancy
+ * guard (access_with_adjusted_size(), from the 7.2.x stable releases
+ * Debian ships): while a function's BAR handler runs, another access to
+ * any of its BARs (its own DMA from inside the handler, or a peer's DMA
+ * its handler caused that comes back to it) is refused: a read answers 0,
+ * a write is dropped, and m->bar_blocked tells the DMA path, which turns
+ * it into a DMA error as QEMU's MEMTX_ACCESS_ERROR.  Nesting is therefore
+ * bounded by the number of functions.
+ */
+static uint64_t bar_read(struct vpci_mock *m, struct vpci_mock_fn *fn,
+                         unsigned bar, uint64_t off, unsigned len)
+{
+    uint64_t v = 0;
+    if (fn->in_io) {
+        m->bar_blocked = true;
+        return 0;
+    }
+    fn->in_io = true;
+    vpci_bar_read(fn->dev, bar, off, len, &v);
+    fn->in_io = false;
+    return v;
+}
+
+static void bar_write(struct vpci_mock *m, struct vpci_mock_fn *fn,
+                      unsigned bar, uint64_t off, unsigned len, uint64_t val)
+{
+    if (fn->in_io) {
+        m->bar_blocked = true;
+        return;
+    }
+    fn->in_io = true;
+    vpci_bar_write(fn->dev, bar, off, len, val);
+    fn->in_io = false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -399,9 +439,7 @@ static uint64_t io_read(struct vpci_mock *m, uint64_t port, unsigned len,
         return unclaimed & ones(len);
     if (r->type == MOCK_T_CF8)
         return mock_cf8_in(m, (uint16_t)port, len);
-    uint64_t v;
-    vpci_bar_read(r->fn->dev, r->bar, port - r->base, len, &v);
-    return v;
+    return bar_read(m, r->fn, r->bar, port - r->base, len);
 }
 
 static void io_write(struct vpci_mock *m, uint64_t port, unsigned len,
@@ -419,7 +457,7 @@ static void io_write(struct vpci_mock *m, uint64_t port, unsigned len,
     if (r->type == MOCK_T_CF8)
         mock_cf8_out(m, (uint16_t)port, len, (uint32_t)val);
     else
-        vpci_bar_write(r->fn->dev, r->bar, port - r->base, len, val);
+        bar_write(m, r->fn, r->bar, port - r->base, len, val);
 }
 
 uint32_t vpci_mock_in(struct vpci_mock *m, uint16_t port, unsigned len)
@@ -451,16 +489,20 @@ void vpci_mock_out(struct vpci_mock *m, uint16_t port, unsigned len,
 /* Memory space                                                        */
 /* ------------------------------------------------------------------ */
 
+/* Inside a PCI window that reads all ones when unclaimed (see the top). */
+static bool in_read_ones_window(const struct vpci_mock *m, uint64_t addr)
+{
+    const struct vpci_mock_map *map = &m->map;
+    return map->windows_read_ones &&
+           (addr - map->mmio32_base < map->mmio32_size ||
+            addr - map->mmio64_base < map->mmio64_size);
+}
+
 /* What a read of unclaimed memory at @addr returns (see the top). */
 static uint64_t mem_unclaimed(const struct vpci_mock *m, uint64_t addr,
                               unsigned len)
 {
-    const struct vpci_mock_map *map = &m->map;
-    if (map->windows_read_ones &&
-        (addr - map->mmio32_base < map->mmio32_size ||
-         addr - map->mmio64_base < map->mmio64_size))
-        return ones(len);
-    return 0;
+    return in_read_ones_window(m, addr) ? ones(len) : 0;
 }
 
 static uint64_t mem_read(struct vpci_mock *m, uint64_t addr, unsigned len)
@@ -478,11 +520,9 @@ static uint64_t mem_read(struct vpci_mock *m, uint64_t addr, unsigned len)
     }
     if (!r)
         return mem_unclaimed(m, addr, len);
-    uint64_t v = 0;
     switch (r->type) {
     case MOCK_T_BAR:
-        vpci_bar_read(r->fn->dev, r->bar, addr - r->base, len, &v);
-        return v;
+        return bar_read(m, r->fn, r->bar, addr - r->base, len);
     case MOCK_T_ECAM:
         return mock_ecam_read(m, addr - r->start, len);
     case MOCK_T_IOWIN:
@@ -514,7 +554,7 @@ static void mem_write(struct vpci_mock *m, uint64_t addr, unsigned len,
         return;
     switch (r->type) {
     case MOCK_T_BAR:
-        vpci_bar_write(r->fn->dev, r->bar, addr - r->base, len, val);
+        bar_write(m, r->fn, r->bar, addr - r->base, len, val);
         break;
     case MOCK_T_ECAM:
         mock_ecam_write(m, addr - r->start, len, val);
@@ -533,6 +573,86 @@ static void mem_write(struct vpci_mock *m, uint64_t addr, unsigned len,
     default:
         break;
     }
+}
+
+/*
+ * Device DMA that missed RAM (mockhost.c's host_dma_rw, after the IOMMU):
+ * the request goes into memory space as QEMU's pci_dma_rw() does on the
+ * bus-master address space, whose root is system memory.  It is cut at
+ * every range boundary (flatview_translate()) and each range's part into
+ * naturally aligned pieces no wider than the target accepts
+ * (memory_access_size(): the adapter's BAR ops say valid.max_access_size
+ * 8; ECAM, the doorbell and virt's unassigned_io_ops windows take at most
+ * 4), then each piece goes through mem_read()/mem_write(), the CPU path:
+ *
+ *   - a BAR (this function's own or any other's): an MMIO access to it,
+ *     peer to peer;
+ *   - the MSI doorbell: a 4-byte write is an MSI from @rid (recorded as
+ *     mock_msi_send() records it; on virt the GICv2m pulses its SPI as for
+ *     any write there); reads and other widths as a CPU's;
+ *   - unclaimed inside a PCI window of a windows_read_ones machine (virt's
+ *     GPEX): reads all ones, writes dropped, success;
+ *   - unclaimed anywhere else: QEMU's MEMTX_DECODE_ERROR, -EFAULT.  As in
+ *     QEMU's flatview_{read,write}_continue(), the other pieces are still
+ *     carried out and the result is the error.
+ *
+ * Re-entrancy: a piece into a BAR runs the model's callback, which may
+ * start DMA into a BAR again (its own: without a guard a loop, recursing
+ * until the stack overflows, as upstream QEMU 7.2.0 would).  QEMU's 7.2.x
+ * stable releases (Debian 12's included, the reference of the qtest
+ * comparison) refuse an access to a function's BARs while one of its
+ * BAR handlers runs: bar_read()/bar_write() above do the same, and a
+ * piece they refuse makes the DMA fail (-EFAULT), the other pieces still
+ * carried out.  DMA from a timer into the function's own BARs, or from
+ * one function's handler into another's idle BARs, is not re-entry and
+ * goes through; a cycle back into a busy function is refused, so nesting
+ * never exceeds the number of functions.
+ */
+int mock_dma_mem(struct vpci_mock *m, uint16_t rid, uint64_t addr,
+                 uint8_t *buf, size_t len, bool write)
+{
+    int rc = 0;
+    for (size_t i = 0, n; i < len; i += n) {
+        uint64_t a = addr + i;
+        if (m->decode_dirty)        /* a callback may have moved a BAR */
+            decode_rebuild(m);
+        uint64_t end = 0;
+        const struct mock_range *r = lookup(&m->mem, a, &end);
+        if (r)
+            end = r->end;
+        size_t left = len - i;
+        if (end - a < left - 1)
+            left = (size_t)(end - a) + 1;
+        n = bulk_piece(a, left);
+        if (n > 4 && !(r && r->type == MOCK_T_BAR))
+            n = 4;
+        if (!r && !in_read_ones_window(m, a)) {
+            rc = -EFAULT;
+            continue;
+        }
+        /* saved: a nested DMA inside this piece's handler clears it */
+        bool outer_blocked = m->bar_blocked;
+        m->bar_blocked = false;
+        if (!write) {
+            uint64_t v = mem_read(m, a, (unsigned)n);
+            le_store(buf + i, (unsigned)n, v);
+        } else {
+            uint64_t v = le_load(buf + i, (unsigned)n);
+            if (r && r->type == MOCK_T_MSI && n == 4)
+                mock_msi_dma_write(m, rid, a, (uint32_t)v);
+            else
+                mem_write(m, a, (unsigned)n, v);
+        }
+        if (m->bar_blocked) {
+            mock_log(m, VPCI_LOG_WARN, "DMA %s at 0x%llx from %04x: "
+                     "re-entrant access to a BAR whose handler is running: "
+                     "blocked", write ? "write" : "read",
+                     (unsigned long long)a, rid);
+            rc = -EFAULT;
+        }
+        m->bar_blocked = outer_blocked;
+    }
+    return rc;
 }
 
 uint64_t vpci_mock_read(struct vpci_mock *m, uint64_t addr, unsigned len)

@@ -129,6 +129,16 @@ static void msi_record(struct vpci_mock *m, uint16_t rid, uint64_t addr,
     ev->time = m->now;
 }
 
+void mock_msi_dma_write(struct vpci_mock *m, uint16_t rid, uint64_t addr,
+                        uint32_t data)
+{
+    msi_record(m, rid, addr, data);
+    if (m->log_level >= VPCI_LOG_TRACE)
+        mock_log(m, VPCI_LOG_TRACE, "MSI by DMA from %04x: 0x%llx <- 0x%x",
+                 rid, (unsigned long long)addr, data);
+    mock_doorbell_write(m, addr - m->map.msi_base, 4, data);
+}
+
 void mock_msi_send(void *host, struct vpci_dev *dev, uint64_t addr,
                    uint32_t data)
 {

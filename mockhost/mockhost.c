@@ -137,10 +137,13 @@ unsigned vpci_mock_warnings(const struct vpci_mock *m)
 
 /*
  * A function's memory request: through the IOMMU when the machine has one
- * (translated with the requester ID the function has now), then it must
- * land in RAM.  Peer-to-peer requests to other functions' BARs are not
- * modelled: -EFAULT, as for any address nothing decodes.  libvpci never
- * passes a range that crosses a 4 KiB page, so one translation covers it.
+ * (translated with the requester ID the function has now), then RAM, or
+ * else memory decode as QEMU's pci_dma_rw() on the bus-master address
+ * space: another function's BAR or its own (peer to peer, MMIO accesses
+ * the target accepts), the MSI doorbell, virt's empty PCI windows (all
+ * ones, writes dropped); -EFAULT where nothing decodes (decode.c,
+ * mock_dma_mem()).  libvpci never passes a range that crosses a 4 KiB
+ * page, so one translation covers it.
  */
 static int host_dma_rw(void *host, struct vpci_dev *dev, uint64_t addr,
                        void *buf, size_t len, enum vpci_dma_dir dir)
@@ -151,19 +154,21 @@ static int host_dma_rw(void *host, struct vpci_dev *dev, uint64_t addr,
     uint64_t pa = addr;
     if (!fn)
         return -EFAULT;    /* still inside the model's init() */
+    uint16_t rid = vpci_mock_fn_rid(fn);
     if (m->iommu) {
-        int rc = mock_iommu_dma(m->iommu, vpci_mock_fn_rid(fn), addr, write,
-                                &pa);
+        int rc = mock_iommu_dma(m->iommu, rid, addr, write, &pa);
         if (rc)
             return rc;
     }
     uint8_t *p = mock_ram_ptr(m, pa, len);
     if (!p) {
-        mock_log(m, VPCI_LOG_INFO,
-                 "%s: DMA %s of %zu bytes at 0x%llx: not RAM",
-                 vpci_mock_fn_id(fn), write ? "write" : "read", len,
-                 (unsigned long long)pa);
-        return -EFAULT;
+        int rc = mock_dma_mem(m, rid, pa, buf, len, write);
+        if (rc)
+            mock_log(m, VPCI_LOG_INFO,
+                     "%s: DMA %s of %zu bytes at 0x%llx: nothing decodes "
+                     "(part of) it", vpci_mock_fn_id(fn),
+                     write ? "write" : "read", len, (unsigned long long)pa);
+        return rc;
     }
     if (write)
         memcpy(p, buf, len);

@@ -10,9 +10,17 @@
  *               "pci-bridge,addr=03.0,id=br0", "edu,bus=br0,addr=00.0")
  *   firmware    vpci_mock_enumerate(): bus numbering, BAR sizing and
  *               assignment, bridge windows, decode and bus mastering on
- *   memory      guest RAM (the target of DMA), MMIO windows where BARs
- *               decode, IO ports; BAR mappings follow the effects libvpci
- *               returns from each config write
+ *   memory      guest RAM, MMIO windows where BARs decode, IO ports; BAR
+ *               mappings follow the effects libvpci returns from each
+ *               config write
+ *   DMA         as QEMU's pci_dma_rw(): RAM, else memory decode, so a
+ *               function's DMA reaches any decoding BAR (its own or a
+ *               peer's: MMIO in the widths the BAR takes), the MSI
+ *               doorbell (a 4-byte write is an MSI) and, on virt, the
+ *               empty PCI windows (all ones, writes dropped); an address
+ *               nothing decodes is a DMA error.  QEMU 7.2.x's re-entrancy
+ *               guard is modelled: while a function's BAR handler runs,
+ *               DMA into its BARs fails (mockhost/decode.c)
  *   IOMMU       optional: per-requester page tables with R/W permission;
  *               faults are recorded and returned to the device as DMA errors
  *   interrupts  MSI writes to the MSI doorbell become counted events; INTx

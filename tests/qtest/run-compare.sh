@@ -36,6 +36,9 @@
 #              -device DEVICE[,PROPS],addr=01.0 ARGS...
 #   vpci-host: vpci-host qtest -machine MACHINE
 #              -device MODEL[,PROPS],addr=01.0 ARGS... < SCRIPT
+# ARGS name further devices as QEMU does (-device vpci-epf-test,addr=02.0);
+# vpci-host gets each -device value without the adapter's "vpci-" prefix
+# (-device epf-test,addr=02.0), the name its models have.
 # QEMU prints nothing before the first answer and does not exit when its
 # qtest input ends, so it is fed one command at a time: each command is
 # sent once the previous one's answer (the first line that is not an
@@ -205,6 +208,12 @@ for script in "${scripts[@]}"; do
     args=() props=
     argsfile="${script%.qtest}.args" propsfile="${script%.qtest}.props"
     [[ -f $argsfile ]] && read -r -a args <"$argsfile"
+    # vpci-host's words: a -device value loses the adapter's vpci- prefix
+    hargs=() prev=
+    for w in ${args[@]+"${args[@]}"}; do
+        [[ $prev == -device ]] && w=${w#vpci-}
+        hargs+=("$w") prev=$w
+    done
     [[ -f $propsfile ]] && read -r props <"$propsfile"
     v="$OUT/$name.vpci-host" verr="$OUT/$name.vpci-host.stderr"
     ok=1 died=0 files=("$v" "$verr")
@@ -216,7 +225,7 @@ for script in "${scripts[@]}"; do
         [[ $QEMU_DIED -eq 1 ]] && died=1
     done
     "$VPCI_HOST" qtest -machine "$MACHINE" -device "$(device_spec "$MODEL" "$props")" \
-        ${args[@]+"${args[@]}"} <"$script" >"$v" 2>"$verr"
+        ${hargs[@]+"${hargs[@]}"} <"$script" >"$v" 2>"$verr"
     vrc=$?
     # vpci-host exits 1 where QEMU aborts; anything else non-zero is a failure
     if [[ $vrc -ne 0 && ! ( $vrc -eq 1 && ( $died -eq 1 || $(tail -n1 "$v") == "Bail out! "* ) ) ]]; then

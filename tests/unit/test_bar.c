@@ -36,33 +36,15 @@ static int build_full(struct vpci_dev *dev)
     return rc;
 }
 
-struct fixture {
-    struct testhost *h;
-    struct vpci_dev *dev;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    f->h = testhost_new(0);
-    if (testhost_create(f->h, build_full, &f->dev))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    vpci_dev_destroy(f->dev);
-    testhost_free(f->h);
-    free(f);
+    *state = model_fixture_build(build_full, 0);
     return 0;
 }
 
 static void bar_registers_read_their_type_flags_at_reset(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_int_equal(vpci_cfg_read(f->dev, BAR_REG(0), 4), 0);
     assert_int_equal(vpci_cfg_read(f->dev, BAR_REG(1), 4),
                      PCI_BASE_ADDRESS_SPACE_IO);
@@ -75,7 +57,7 @@ static void bar_registers_read_their_type_flags_at_reset(void **state)
 
 static void sizing_works_with_any_written_pattern(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* Not all ones: the size bits still read back as zero. */
     vpci_cfg_write(f->dev, BAR_REG(0), 4, 0x12345678, NULL);
     assert_int_equal(vpci_cfg_read(f->dev, BAR_REG(0), 4), 0x12345000);
@@ -92,7 +74,7 @@ static void sizing_works_with_any_written_pattern(void **state)
 
 static void mem64_upper_half_carries_the_size_above_4g(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* 8 GiB: no address bits in the low dword, bit 33 up in the high. */
     vpci_cfg_write(f->dev, BAR_REG(2), 4, 0xffffffff, NULL);
     vpci_cfg_write(f->dev, BAR_REG(3), 4, 0xffffffff, NULL);
@@ -121,7 +103,7 @@ static const struct vpci_effect *find_fx(const struct vpci_effects *fx,
 
 static void decode_enable_maps_programmed_bars(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_effects fx;
     testhost_map_bar(f->dev, 0, 0xfebf0000);
     testhost_map_bar(f->dev, 1, 0xc000);
@@ -147,7 +129,7 @@ static void decode_enable_maps_programmed_bars(void **state)
 
 static void moving_a_decoding_bar_reports_old_and_new(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_effects fx;
     testhost_map_bar(f->dev, 0, 0xfebf0000);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
@@ -160,7 +142,7 @@ static void moving_a_decoding_bar_reports_old_and_new(void **state)
 
 static void sizing_a_decoding_bar_unmaps_it(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_effects fx;
     testhost_map_bar(f->dev, 0, 0xfebf0000);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
@@ -176,7 +158,7 @@ static void sizing_a_decoding_bar_unmaps_it(void **state)
 
 static void mem64_move_is_reported_once_both_halves_are_written(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_effects fx;
     testhost_map_bar(f->dev, 4, 0x100000000ull);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
@@ -197,7 +179,7 @@ static void mem64_move_is_reported_once_both_halves_are_written(void **state)
 
 static void mem64_low_half_only_commits_on_next_config_write(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_effects fx;
     testhost_map_bar(f->dev, 4, 0x100000000ull);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
@@ -211,7 +193,7 @@ static void mem64_low_half_only_commits_on_next_config_write(void **state)
 
 static void rom_decodes_only_with_enable_bit_and_memory_decode(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_effects fx;
     uint64_t v;
     /* Sizing the ROM: enable bit writable, address bits above 8K. */
@@ -241,7 +223,7 @@ static void rom_decodes_only_with_enable_bit_and_memory_decode(void **state)
 
 static void ram_bar_reads_back_little_endian_at_every_width(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     uint64_t v;
     testhost_map_bar(f->dev, 0, 0xfebf0000);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
@@ -262,7 +244,7 @@ static void ram_bar_reads_back_little_endian_at_every_width(void **state)
 
 static void access_outside_bar_or_bad_width_is_rejected(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     uint64_t v = 0;
     testhost_map_bar(f->dev, 0, 0xfebf0000);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
@@ -279,7 +261,7 @@ static void access_outside_bar_or_bad_width_is_rejected(void **state)
 
 static void access_while_not_decoding_is_a_master_abort(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     uint64_t v = 0;
     testhost_map_bar(f->dev, 0, 0xfebf0000);
     assert_int_equal(vpci_bar_write(f->dev, 0, 0, 4, 0x1234), -EIO);
@@ -377,7 +359,7 @@ static void overlapping_bar_declarations_are_busy(void **state)
 
 static void bars_cannot_be_declared_after_init(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_int_equal(vpci_bar_define(f->dev, 3, VPCI_BAR_MEM32, 4096, 0),
                      -EPERM);
     assert_int_equal(vpci_rom_define(f->dev, 4096, NULL, 0), -EPERM);
@@ -443,7 +425,7 @@ static void custom_ops_receive_offset_width_and_value(void **state)
 
 static void trace_reports_bar_mapping_and_master_abort(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     uint64_t v;
     vpci_dev_set_trace(f->dev, true);
     testhost_map_bar(f->dev, 0, 0xfebf0000);
@@ -456,7 +438,8 @@ static void trace_reports_bar_mapping_and_master_abort(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                               \
+    cmocka_unit_test_setup_teardown(fn, setup, model_fixture_teardown)
         T(bar_registers_read_their_type_flags_at_reset),
         T(sizing_works_with_any_written_pattern),
         T(mem64_upper_half_carries_the_size_above_4g),

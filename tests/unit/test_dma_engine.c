@@ -6,7 +6,8 @@
  *
  * Each test creates the registered model on the test host (4 MiB of RAM
  * from bus address 0, filled with a pattern, a virtual clock), places
- * BAR0 and enables memory decode and bus mastering as firmware would.
+ * BAR0 and enables decode and bus mastering as firmware would
+ * (model_fixture_new).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,84 +27,41 @@
 #include "testhost.h"
 
 #define RAM_SIZE (4u << 20)
-#define BAR_ADDR 0xfe000000u
 #define PAGE 4096u
 #define US 1000ull
 #define SRC 0x100000u
 #define DST 0x200000u
 #define R(off) (DMA_ENGINE_REGS + (off))
 
-struct fixture {
-    struct testhost *h;
-    struct vpci_dev *dev;
-    uint8_t *snap;
-};
-
 static uint8_t ram_pattern(uint64_t addr)
 {
     return (uint8_t)(addr * 7 + (addr >> 12) + 1);
 }
 
-static struct vpci_dev *create(struct testhost *h, const char *props)
+static struct model_fixture *patterned_fixture(uint64_t ram_size)
 {
-    struct vpci_dev *dev = NULL;
-    assert_int_equal(vpci_dev_create(vpci_model_find("dma-engine"), props,
-                                     &testhost_ops, h, &dev),
-                     0);
-    testhost_map_bar(dev, 0, BAR_ADDR);
-    testhost_command(dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    return dev;
-}
-
-static struct testhost *patterned_host(uint64_t size)
-{
-    struct testhost *h = testhost_new(size);
-    for (uint64_t i = 0; i < size; i++)
-        h->ram[i] = ram_pattern(i);
-    return h;
+    struct model_fixture *f = model_fixture_new("dma-engine", NULL, ram_size);
+    testhost_fill(f->h, ram_pattern);
+    return f;
 }
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->h = patterned_host(RAM_SIZE);
-    f->snap = malloc(RAM_SIZE);
-    assert_non_null(f->snap);
-    f->dev = create(f->h, NULL);
-    *state = f;
+    *state = patterned_fixture(RAM_SIZE);
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    vpci_dev_destroy(f->dev);
-    testhost_free(f->h);
-    free(f->snap);
-    free(f);
-    return 0;
-}
+/* The registers: BAR0, accesses that must succeed. */
+#define rd(f, off, len) testhost_bar_rd((f)->dev, 0, (off), (len))
+#define wr(f, off, len, v) testhost_bar_wr((f)->dev, 0, (off), (len), (v))
 
-static uint64_t rd(struct fixture *f, uint64_t off, unsigned len)
-{
-    uint64_t v = 0;
-    assert_int_equal(vpci_bar_read(f->dev, 0, off, len, &v), 0);
-    return v;
-}
-
-static void wr(struct fixture *f, uint64_t off, unsigned len, uint64_t v)
-{
-    assert_int_equal(vpci_bar_write(f->dev, 0, off, len, v), 0);
-}
-
-static uint64_t ctrl(struct fixture *f)
+static uint64_t ctrl(struct model_fixture *f)
 {
     return rd(f, R(DMA_ENGINE_CTRL), 8);
 }
 
 /* The article driver's do_dma_copy(): writeq, writeq, writel, writel. */
-static void driver_start(struct fixture *f, uint64_t src, uint64_t dst,
+static void driver_start(struct model_fixture *f, uint64_t src, uint64_t dst,
                          uint32_t size)
 {
     wr(f, R(DMA_ENGINE_SRC), 8, src);
@@ -114,7 +72,7 @@ static void driver_start(struct fixture *f, uint64_t src, uint64_t dst,
 
 /* readl_relaxed_poll_timeout(0x101c, val, val == 1, 10, timeout_us):
  * returns the microseconds it waited, or -1 on timeout. */
-static long driver_poll_done(struct fixture *f, unsigned timeout_us)
+static long driver_poll_done(struct model_fixture *f, unsigned timeout_us)
 {
     for (unsigned waited = 0;; waited += 10) {
         if (rd(f, R(DMA_ENGINE_CTRL) + 4, 4) == 1)
@@ -125,13 +83,13 @@ static long driver_poll_done(struct fixture *f, unsigned timeout_us)
     }
 }
 
-static void snapshot(struct fixture *f)
+static void snapshot(struct model_fixture *f)
 {
     memcpy(f->snap, f->h->ram, RAM_SIZE);
 }
 
 /* RAM is as snapshot except [dst, dst + n), which holds the source. */
-static void assert_copied_exactly(struct fixture *f, uint64_t src,
+static void assert_copied_exactly(struct model_fixture *f, uint64_t src,
                                   uint64_t dst, uint64_t n)
 {
     assert_memory_equal(f->h->ram + dst, f->snap + src, n);
@@ -140,21 +98,11 @@ static void assert_copied_exactly(struct fixture *f, uint64_t src,
                         RAM_SIZE - dst - n);
 }
 
-static void enable_msi(struct fixture *f)
-{
-    unsigned cap = DMA_ENGINE_MSI_CAP;
-    vpci_cfg_write(f->dev, cap + PCI_MSI_ADDRESS_LO, 4, 0xfee00000, NULL);
-    vpci_cfg_write(f->dev, cap + PCI_MSI_ADDRESS_HI, 4, 0, NULL);
-    vpci_cfg_write(f->dev, cap + PCI_MSI_DATA_64, 2, 0x0050, NULL);
-    vpci_cfg_write(f->dev, cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE, NULL);
-    assert_int_equal(vpci_irq_mode(f->dev), VPCI_IRQ_MSI);
-}
-
 /* ---- identity ---- */
 
 static void dma_engine_identity_matches_the_articles_lspci(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_dev *dev = f->dev;
     struct vpci_bar_info bi;
     assert_ptr_equal(vpci_model_find("dma-engine"), &vpci_model_dma_engine);
@@ -194,9 +142,9 @@ static void dma_engine_identity_matches_the_articles_lspci(void **state)
 
 static void dma_engine_type_and_max_size_properties(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_dev_destroy(f->dev);
-    f->dev = create(f->h, "type=endpoint,max-size=8K");
+    f->dev = testhost_model(f->h, "dma-engine", "type=endpoint,max-size=8K");
     unsigned pcie = vpci_cap_find(f->dev, PCI_CAP_ID_EXP);
     assert_int_equal((vpci_cfg_read(f->dev, pcie + PCI_EXP_FLAGS, 2) &
                       PCI_EXP_FLAGS_TYPE) >> 4,
@@ -232,7 +180,7 @@ static void dma_engine_type_and_max_size_properties(void **state)
 static void dma_engine_seed_driver_copy_with_32bit_size_start_and_poll(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     driver_start(f, SRC, DST, 128);      /* the article's "echo 128" */
     assert_int_equal(driver_poll_done(f, 1000), 10);
@@ -247,7 +195,7 @@ static void dma_engine_seed_driver_copy_with_32bit_size_start_and_poll(
 
 static void dma_engine_32bit_and_64bit_accesses_agree(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* SRC by two dwords reads back as one qword, and the other way */
     wr(f, R(DMA_ENGINE_SRC), 4, 0x89abcdef);
     wr(f, R(DMA_ENGINE_SRC) + 4, 4, 0x01234567);
@@ -284,7 +232,7 @@ static void dma_engine_32bit_and_64bit_accesses_agree(void **state)
 static void dma_engine_byte_word_and_misaligned_accesses_read_all_ones(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, R(DMA_ENGINE_SRC), 8, 0x1122334455667788ull);
     assert_int_equal(rd(f, R(DMA_ENGINE_SRC), 1), 0xff);
     assert_int_equal(rd(f, R(DMA_ENGINE_SRC), 2), 0xffff);
@@ -312,19 +260,19 @@ static void dma_engine_copies_1_byte_to_16mib_in_chunk_time(void **state)
     const uint32_t sizes[] = { 1, 4095, 4096, 4097, 1 * mib + 1, 16 * mib };
     const uint64_t src = 0x10000, dst = 0x1800000;   /* 24 MiB */
     const uint64_t ram = dst + 16 * mib + 0x10000;
-    struct testhost *h = patterned_host(ram);
-    struct fixture f = { .h = h, .dev = create(h, NULL) };
+    struct model_fixture *f = patterned_fixture(ram);
+    struct testhost *h = f->h;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         uint32_t n = sizes[i];
         uint64_t chunks = (n + PAGE - 1) / PAGE;
         memset(h->ram + dst - 64, 0xee, n + 128);
-        driver_start(&f, src, dst, n);
+        driver_start(f, src, dst, n);
         testhost_advance(h, chunks * US - 1);
-        assert_int_equal(ctrl(&f), DMA_ENGINE_CTRL_BUSY);
-        assert_int_equal(rd(&f, R(DMA_ENGINE_COPIED), 8), (chunks - 1) * PAGE);
+        assert_int_equal(ctrl(f), DMA_ENGINE_CTRL_BUSY);
+        assert_int_equal(rd(f, R(DMA_ENGINE_COPIED), 8), (chunks - 1) * PAGE);
         testhost_advance(h, 1);
-        assert_int_equal(ctrl(&f), DMA_ENGINE_CTRL_DONE);
-        assert_int_equal(rd(&f, R(DMA_ENGINE_COPIED), 8), n);
+        assert_int_equal(ctrl(f), DMA_ENGINE_CTRL_DONE);
+        assert_int_equal(rd(f, R(DMA_ENGINE_COPIED), 8), n);
         for (uint64_t b = 0; b < n; b++)
             if (h->ram[dst + b] != ram_pattern(src + b))
                 fail_msg("size %u: byte %llu differs", n,
@@ -337,14 +285,13 @@ static void dma_engine_copies_1_byte_to_16mib_in_chunk_time(void **state)
     /* the source was only read */
     for (uint64_t b = src; b < src + 16 * mib; b += 4093)
         assert_int_equal(h->ram[b], ram_pattern(b));
-    vpci_dev_destroy(f.dev);
-    testhost_free(h);
+    model_fixture_free(f);
 }
 
 static void dma_engine_start_latches_the_registers_and_clears_done(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     driver_start(f, SRC, DST, 3 * PAGE);
     /* rewriting the registers does not disturb the copy */
@@ -365,7 +312,7 @@ static void dma_engine_start_latches_the_registers_and_clears_done(
 
 static void dma_engine_start_while_busy_is_ignored_and_counted(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     driver_start(f, SRC, DST, 2 * PAGE);
     testhost_advance(f->h, US);
@@ -381,7 +328,7 @@ static void dma_engine_start_while_busy_is_ignored_and_counted(void **state)
 
 static void dma_engine_length_zero_or_above_max_fails_at_once(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     unsigned calls = f->h->dma_calls;
     driver_start(f, SRC, DST, 0);
@@ -403,9 +350,9 @@ static void dma_engine_length_zero_or_above_max_fails_at_once(void **state)
 
 static void dma_engine_iommu_required_copies_only_behind_an_iommu(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_dev_destroy(f->dev);
-    f->dev = create(f->h, "iommu-required=on");
+    f->dev = testhost_model(f->h, "dma-engine", "iommu-required=on");
     snapshot(f);
     /* The host says DMA goes to memory untranslated: refused at START. */
     f->h->dma_translated = false;
@@ -427,7 +374,7 @@ static void dma_engine_iommu_required_copies_only_behind_an_iommu(void **state)
 static void dma_engine_intx_completion_is_held_until_acknowledged(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_int_equal(vpci_irq_mode(f->dev), VPCI_IRQ_INTX);
     wr(f, R(DMA_ENGINE_SRC), 8, SRC);
     wr(f, R(DMA_ENGINE_DST), 8, DST);
@@ -460,8 +407,8 @@ static void dma_engine_intx_completion_is_held_until_acknowledged(
 
 static void dma_engine_msi_completion_sends_one_message(void **state)
 {
-    struct fixture *f = *state;
-    enable_msi(f);
+    struct model_fixture *f = *state;
+    testhost_enable_msi(f->dev, DMA_ENGINE_MSI_CAP, 0xfee00000, 0x0050);
     driver_start(f, SRC, DST, 5000);             /* no IRQ_EN: silent */
     testhost_advance(f->h, 2 * US);
     assert_int_equal(ctrl(f), DMA_ENGINE_CTRL_DONE);
@@ -482,7 +429,7 @@ static void dma_engine_msi_completion_sends_one_message(void **state)
 
 static void dma_engine_read_fault_stops_exactly_at_the_fault(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* the source starts mid-page; its 4th page faults */
     const uint64_t src = SRC + 0x800, fault = SRC + 3 * PAGE;
     testhost_add_fault(f->h, fault, PAGE, EFAULT);
@@ -504,7 +451,7 @@ static void dma_engine_read_fault_stops_exactly_at_the_fault(void **state)
 
 static void dma_engine_write_fault_stops_at_the_faulting_page(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     const uint64_t dst = DST + 0x123, fault = DST + 2 * PAGE;
     testhost_add_fault(f->h, fault, PAGE, EACCES);
     snapshot(f);
@@ -520,7 +467,7 @@ static void dma_engine_write_fault_stops_at_the_faulting_page(void **state)
 
 static void dma_engine_bus_master_off_mid_copy_stops(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     driver_start(f, SRC, DST, 4 * PAGE);
     testhost_advance(f->h, US);
@@ -536,7 +483,7 @@ static void dma_engine_bus_master_off_mid_copy_stops(void **state)
 
 static void dma_engine_reset_drops_a_copy_in_progress(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     wr(f, R(DMA_ENGINE_CTRL), 8, DMA_ENGINE_CTRL_IRQ_EN);
     driver_start(f, SRC, DST, 4 * PAGE);
@@ -545,7 +492,7 @@ static void dma_engine_reset_drops_a_copy_in_progress(void **state)
     assert_int_equal(vpci_dev_reset(f->dev, VPCI_RESET_FLR, NULL), 0);
     testhost_advance(f->h, 100 * US);
     assert_copied_exactly(f, SRC, DST, PAGE);
-    testhost_map_bar(f->dev, 0, BAR_ADDR);
+    testhost_place_bar(f->dev, 0);
     testhost_command(f->dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     for (uint32_t off = 0; off < DMA_ENGINE_REGS_SIZE; off += 8)
         assert_int_equal(rd(f, R(off), 8), 0);
@@ -554,7 +501,7 @@ static void dma_engine_reset_drops_a_copy_in_progress(void **state)
 
 static void dma_engine_save_restore_mid_copy_resumes(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     driver_start(f, SRC, DST, 4 * PAGE);
     testhost_advance(f->h, US + US / 2);
@@ -572,7 +519,8 @@ static void dma_engine_save_restore_mid_copy_resumes(void **state)
     assert_copied_exactly(f, SRC, DST, 4 * PAGE);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                               \
+    cmocka_unit_test_setup_teardown(fn, setup, model_fixture_teardown)
 
 int main(void)
 {

@@ -5,8 +5,9 @@
  * (include/vpci/models/edu.h).
  *
  * Each test creates the registered model on the test host (1 MiB of RAM
- * from bus address 0, a virtual clock), places BAR0 and enables memory
- * decode and bus mastering the way firmware would.
+ * from bus address 0, filled with a pattern, a virtual clock), places
+ * BAR0 and enables decode and bus mastering the way firmware would
+ * (model_fixture_new).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,25 +27,8 @@
 #include "testhost.h"
 
 #define RAM_SIZE 0x100000u
-#define BAR_ADDR 0xfe000000u
 #define MS 1000000ull
 #define BUF EDU_DMA_BUF_ADDR
-
-struct fixture {
-    struct testhost *h;
-    struct vpci_dev *dev;
-};
-
-static struct vpci_dev *create_edu(struct testhost *h, const char *props)
-{
-    struct vpci_dev *dev = NULL;
-    assert_int_equal(vpci_dev_create(vpci_model_find("edu"), props,
-                                     &testhost_ops, h, &dev),
-                     0);
-    testhost_map_bar(dev, 0, BAR_ADDR);
-    testhost_command(dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    return dev;
-}
 
 static uint8_t ram_pattern(uint64_t addr)
 {
@@ -53,40 +37,19 @@ static uint8_t ram_pattern(uint64_t addr)
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->h = testhost_new(RAM_SIZE);
-    for (unsigned i = 0; i < RAM_SIZE; i++)
-        f->h->ram[i] = ram_pattern(i);
-    f->dev = create_edu(f->h, NULL);
+    struct model_fixture *f = model_fixture_new("edu", NULL, RAM_SIZE);
+    testhost_fill(f->h, ram_pattern);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    vpci_dev_destroy(f->dev);
-    testhost_free(f->h);
-    free(f);
-    return 0;
-}
-
-static uint64_t rd(struct fixture *f, uint64_t off, unsigned len)
-{
-    uint64_t v = 0;
-    assert_int_equal(vpci_bar_read(f->dev, 0, off, len, &v), 0);
-    return v;
-}
-
-static void wr(struct fixture *f, uint64_t off, unsigned len, uint64_t v)
-{
-    assert_int_equal(vpci_bar_write(f->dev, 0, off, len, v), 0);
-}
+/* The registers: BAR0, accesses that must succeed. */
+#define rd(f, off, len) testhost_bar_rd((f)->dev, 0, (off), (len))
+#define wr(f, off, len, v) testhost_bar_wr((f)->dev, 0, (off), (len), (v))
 
 /* Program a DMA command the way a driver does, 8-byte registers. */
-static void dma(struct fixture *f, uint64_t src, uint64_t dst, uint64_t cnt,
-                uint64_t cmd)
+static void dma(struct model_fixture *f, uint64_t src, uint64_t dst,
+                uint64_t cnt, uint64_t cmd)
 {
     wr(f, EDU_DMA_SRC, 8, src);
     wr(f, EDU_DMA_DST, 8, dst);
@@ -103,22 +66,11 @@ static bool ram_is_pattern(const struct testhost *h, uint64_t addr,
     return true;
 }
 
-static void enable_msi(struct fixture *f)
-{
-    vpci_cfg_write(f->dev, EDU_MSI_CAP + PCI_MSI_ADDRESS_LO, 4, 0xfee00000,
-                   NULL);
-    vpci_cfg_write(f->dev, EDU_MSI_CAP + PCI_MSI_ADDRESS_HI, 4, 0, NULL);
-    vpci_cfg_write(f->dev, EDU_MSI_CAP + PCI_MSI_DATA_64, 2, 0x4041, NULL);
-    vpci_cfg_write(f->dev, EDU_MSI_CAP + PCI_MSI_FLAGS, 2,
-                   PCI_MSI_FLAGS_ENABLE, NULL);
-    assert_int_equal(vpci_irq_mode(f->dev), VPCI_IRQ_MSI);
-}
-
 /* ---- identity and config space ---- */
 
 static void edu_identifies_as_qemus_edu(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_dev *dev = f->dev;
     assert_ptr_equal(vpci_model_find("edu"), &vpci_model_edu);
     assert_int_equal(vpci_cfg_read(dev, PCI_VENDOR_ID, 4), 0x11e81234);
@@ -145,14 +97,14 @@ static void edu_identifies_as_qemus_edu(void **state)
     for (unsigned b = 1; b < 6; b++)
         assert_int_equal(vpci_cfg_read(dev, PCI_BASE_ADDRESS_0 + 4 * b, 4),
                          0);
-    testhost_map_bar(dev, 0, BAR_ADDR);
+    testhost_place_bar(dev, 0);
     assert_int_equal(rd(f, EDU_ID, 4), EDU_ID_VALUE);
     assert_int_equal(vpci_dma_mask(dev), 0xfffffff);
 }
 
 static void config_space_has_qemus_write_masks(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_dev *dev = f->dev;
     /* pci_init_wmask: IO|MEM|MASTER|SERR|INTX_DISABLE, no parity */
     vpci_cfg_write(dev, PCI_COMMAND, 2, 0xffff, NULL);
@@ -186,7 +138,7 @@ static void config_space_has_qemus_write_masks(void **state)
 
 static void liveness_reads_back_the_inverse(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_int_equal(rd(f, EDU_LIVENESS, 4), 0);
     wr(f, EDU_LIVENESS, 4, 0x12345678);
     assert_int_equal(rd(f, EDU_LIVENESS, 4), 0xedcba987);
@@ -208,7 +160,7 @@ static uint32_t qemu_factorial(uint32_t val)
 
 static void factorial_values_follow_qemus_uint32_arithmetic(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     static const struct { uint32_t n, fact; } known[] = {
         { 0, 1 }, { 1, 1 }, { 5, 120 }, { 12, 479001600u },
         { 13, 1932053504u },   /* 6227020800 mod 2^32 */
@@ -237,7 +189,7 @@ static void factorial_values_follow_qemus_uint32_arithmetic(void **state)
 
 static void factorial_raises_irq_0x1_when_status_bit7_is_set(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* only bit 7 of STATUS is writable */
     wr(f, EDU_STATUS, 4, 0xffffffff);
     assert_int_equal(rd(f, EDU_STATUS, 4), EDU_STATUS_IRQFACT);
@@ -257,7 +209,7 @@ static void factorial_raises_irq_0x1_when_status_bit7_is_set(void **state)
 
 static void raise_and_ack_drive_intx(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EDU_INTR_RAISE, 4, 0x5);
     assert_int_equal(rd(f, EDU_INTR_STATUS, 4), 0x5);
     assert_true(f->h->intx);
@@ -281,8 +233,8 @@ static void raise_and_ack_drive_intx(void **state)
 
 static void raise_sends_one_msi_per_write_while_status_is_set(void **state)
 {
-    struct fixture *f = *state;
-    enable_msi(f);
+    struct model_fixture *f = *state;
+    testhost_enable_msi(f->dev, EDU_MSI_CAP, 0xfee00000, 0x4041);
     wr(f, EDU_INTR_RAISE, 4, 0x1);
     assert_int_equal(f->h->nmsi, 1);
     assert_int_equal(f->h->msi[0].addr, 0xfee00000);
@@ -308,7 +260,7 @@ static void raise_sends_one_msi_per_write_while_status_is_set(void **state)
 
 static void dma_round_trip_completes_after_100ms_and_not_before(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF, 0x100, EDU_DMA_RUN);
     assert_int_equal(rd(f, EDU_DMA_CMD, 8), EDU_DMA_RUN);
     testhost_advance(f->h, 99 * MS);
@@ -338,7 +290,7 @@ static void dma_round_trip_completes_after_100ms_and_not_before(void **state)
 
 static void dma_deadline_is_on_qemus_millisecond_clock(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* started at 0.5 ms: QEMU's timer_mod(ms + 100) ends at 100 ms */
     testhost_advance(f->h, MS / 2);
     dma(f, 0x1000, BUF, 16, EDU_DMA_RUN);
@@ -350,7 +302,7 @@ static void dma_deadline_is_on_qemus_millisecond_clock(void **state)
 
 static void dma_with_irq_bit_raises_0x100(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF + 0x10, 0x20, EDU_DMA_RUN | EDU_DMA_IRQ);
     testhost_advance(f->h, 100 * MS);
     assert_int_equal(rd(f, EDU_DMA_CMD, 8), EDU_DMA_IRQ);
@@ -359,7 +311,7 @@ static void dma_with_irq_bit_raises_0x100(void **state)
     wr(f, EDU_INTR_ACK, 4, EDU_IRQ_DMA);
     assert_false(f->h->intx);
 
-    enable_msi(f);
+    testhost_enable_msi(f->dev, EDU_MSI_CAP, 0xfee00000, 0x4041);
     dma(f, BUF + 0x10, 0x9000, 0x20, EDU_DMA_RUN | EDU_DMA_TO_RAM |
                                          EDU_DMA_IRQ);
     testhost_advance(f->h, 100 * MS);
@@ -369,7 +321,7 @@ static void dma_with_irq_bit_raises_0x100(void **state)
 
 static void dma_register_writes_are_ignored_while_running(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF, 0x40, EDU_DMA_RUN);
     testhost_advance(f->h, 50 * MS);
     wr(f, EDU_DMA_SRC, 8, 0x2000);
@@ -395,7 +347,7 @@ static void dma_register_writes_are_ignored_while_running(void **state)
 
 static void dma_outside_the_buffer_fails_safely(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     static const struct { uint64_t at, cnt; } bad[] = {
         { BUF + 0xf00, 0x200 },     /* runs past the end */
         { BUF - 0x10, 0x20 },       /* starts before it */
@@ -439,7 +391,7 @@ static void dma_outside_the_buffer_fails_safely(void **state)
 
 static void dma_beyond_the_28bit_mask_fails_safely(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* fill part of the buffer so that a failed read shows */
     dma(f, 0x1000, BUF, 0x100, EDU_DMA_RUN);
     testhost_advance(f->h, 100 * MS);
@@ -466,8 +418,10 @@ static void dma_beyond_the_28bit_mask_fails_safely(void **state)
 
 static void dma_mask_property_sets_the_reachable_range(void **state)
 {
-    struct fixture *f = *state;
-    struct fixture f2 = { f->h, create_edu(f->h, "dma_mask=0xfff") };
+    struct model_fixture *f = *state;
+    struct model_fixture f2 = {
+        .h = f->h, .dev = testhost_model(f->h, "edu", "dma_mask=0xfff"),
+    };
     assert_int_equal(vpci_dma_mask(f2.dev), 0xfff);
     dma(&f2, 0x1000, BUF, 0x10, EDU_DMA_RUN);        /* past 12 bits */
     testhost_advance(f->h, 100 * MS);
@@ -495,7 +449,7 @@ static void dma_mask_property_sets_the_reachable_range(void **state)
 
 static void dma_with_bus_master_off_moves_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF, 0x80, EDU_DMA_RUN);
     testhost_advance(f->h, 100 * MS);
     vpci_cfg_write(f->dev, PCI_COMMAND, 2, PCI_COMMAND_MEMORY, NULL);
@@ -524,7 +478,7 @@ static void dma_with_bus_master_off_moves_nothing(void **state)
 
 static void dma_fault_from_the_host_stops_at_the_faulting_page(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF, EDU_DMA_BUF_SIZE, EDU_DMA_RUN);
     testhost_advance(f->h, 100 * MS);
     testhost_add_fault(f->h, 0x6000, 0x1000, EACCES);
@@ -552,7 +506,7 @@ static void dma_fault_from_the_host_stops_at_the_faulting_page(void **state)
 
 static void eight_byte_accesses_from_0x80(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EDU_DMA_SRC, 8, 0x1122334455667788ull);
     assert_true(rd(f, EDU_DMA_SRC, 8) == 0x1122334455667788ull);
     assert_int_equal(rd(f, EDU_DMA_SRC, 4), 0x55667788);
@@ -579,7 +533,7 @@ static void eight_byte_accesses_from_0x80(void **state)
 static void four_byte_access_to_upper_dwords_reads_ones_writes_nothing(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     static const unsigned regs[] = { EDU_DMA_SRC, EDU_DMA_DST, EDU_DMA_CNT,
                                      EDU_DMA_CMD };
     for (unsigned i = 0; i < 4; i++) {
@@ -596,7 +550,7 @@ static void four_byte_access_to_upper_dwords_reads_ones_writes_nothing(
 
 static void invalid_sizes_below_0x80_read_qemus_values(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EDU_LIVENESS, 4, 0xf0f0f0f0);
     /* bytes and words fail QEMU's valid.min_access_size = 4: read 0 */
     assert_int_equal(rd(f, EDU_ID, 1), 0);
@@ -643,7 +597,7 @@ static void invalid_sizes_below_0x80_read_qemus_values(void **state)
 
 static void reset_restores_registers_and_cancels_the_dma(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF, 0x100, EDU_DMA_RUN);
     testhost_advance(f->h, 100 * MS);
     wr(f, EDU_LIVENESS, 4, 1);
@@ -654,7 +608,7 @@ static void reset_restores_registers_and_cancels_the_dma(void **state)
 
     assert_int_equal(vpci_dev_reset(f->dev, VPCI_RESET_CONVENTIONAL, NULL), 0);
     assert_false(f->h->intx);
-    testhost_map_bar(f->dev, 0, BAR_ADDR);
+    testhost_place_bar(f->dev, 0);
     testhost_command(f->dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     assert_int_equal(rd(f, EDU_ID, 4), EDU_ID_VALUE);
     assert_int_equal(rd(f, EDU_LIVENESS, 4), 0);
@@ -675,7 +629,7 @@ static void reset_restores_registers_and_cancels_the_dma(void **state)
 
 static void save_restore_mid_dma_carries_the_deadline(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     dma(f, 0x1000, BUF, 0x200, EDU_DMA_RUN);
     testhost_advance(f->h, 100 * MS);
     wr(f, EDU_LIVENESS, 4, 0x0f);
@@ -688,34 +642,32 @@ static void save_restore_mid_dma_carries_the_deadline(void **state)
     assert_int_equal(vpci_dev_save(f->dev, &blob, &len), 0);
 
     /* a second machine at the same time, its RAM all zero */
-    struct testhost *h2 = testhost_new(RAM_SIZE);
+    struct model_fixture *f2 = model_fixture_new("edu", NULL, RAM_SIZE);
+    struct testhost *h2 = f2->h;
     h2->now = f->h->now;
-    struct vpci_dev *dev2 = create_edu(h2, NULL);
-    assert_int_equal(vpci_dev_load(dev2, blob, len, NULL), 0);
+    assert_int_equal(vpci_dev_load(f2->dev, blob, len, NULL), 0);
     free(blob);
-    struct fixture f2 = { h2, dev2 };
-    assert_int_equal(rd(&f2, EDU_LIVENESS, 4), 0xfffffff0);
-    assert_int_equal(rd(&f2, EDU_INTR_STATUS, 4), 0x40);
-    assert_int_equal(rd(&f2, EDU_DMA_CMD, 8),
+    assert_int_equal(rd(f2, EDU_LIVENESS, 4), 0xfffffff0);
+    assert_int_equal(rd(f2, EDU_INTR_STATUS, 4), 0x40);
+    assert_int_equal(rd(f2, EDU_DMA_CMD, 8),
                      EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
     assert_int_equal(h2->ntimers, 1);
     assert_true(h2->timers[0].deadline == 200 * MS);
 
     /* the copy finishes the transfer on time */
     testhost_advance(h2, 60 * MS - 1);
-    assert_int_equal(rd(&f2, EDU_DMA_CMD, 8),
+    assert_int_equal(rd(f2, EDU_DMA_CMD, 8),
                      EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
     testhost_advance(h2, 1);
-    assert_int_equal(rd(&f2, EDU_DMA_CMD, 8), EDU_DMA_TO_RAM | EDU_DMA_IRQ);
+    assert_int_equal(rd(f2, EDU_DMA_CMD, 8), EDU_DMA_TO_RAM | EDU_DMA_IRQ);
     assert_memory_equal(h2->ram + 0x40000, f->h->ram + 0x1000, 0x200);
-    assert_int_equal(rd(&f2, EDU_INTR_STATUS, 4), 0x140);
+    assert_int_equal(rd(f2, EDU_INTR_STATUS, 4), 0x140);
     assert_true(h2->intx);
 
-    vpci_dev_destroy(dev2);
-    testhost_free(h2);
+    model_fixture_free(f2);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, model_fixture_teardown)
 
 int main(void)
 {

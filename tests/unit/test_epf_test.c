@@ -6,10 +6,11 @@
  *
  * Each test creates the registered model on the test host (4 MiB of RAM
  * from bus address 0, a virtual clock), places the BARs and enables memory
- * decode and bus mastering the way firmware would, then plays the host
- * driver: program registers, write COMMAND, let time pass, run the
- * interrupt handler's STATUS handshake.  Checksums are verified with a
- * bitwise CRC-32 of the test's own, so a bug in vpci_crc32_le cannot hide.
+ * decode and bus mastering the way firmware would (model_fixture_new),
+ * then plays the host driver: program registers, write COMMAND, let time
+ * pass, run the interrupt handler's STATUS handshake.  Checksums are
+ * verified with a bitwise CRC-32 of the test's own, so a bug in
+ * vpci_crc32_le cannot hide.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,16 +34,10 @@
 #define DST 0x200000u          /* driver's default_data alignment */
 #define MSI_ADDR 0xfee00000u
 #define MSI_DATA 0x4000u
-#define BAR_BASE 0xe0000000u
 #define MS 1000000ull
 
 static const uint32_t xfer_sizes[] = { 1, 1024, 1025, 1024000, 1024001 };
 #define NSIZES (sizeof(xfer_sizes) / sizeof(xfer_sizes[0]))
-
-struct fixture {
-    struct testhost *h;
-    struct vpci_dev *dev;
-};
 
 /* ---- the test's own CRC: Linux crc32_le, one bit at a time ---- */
 
@@ -58,22 +53,6 @@ static uint32_t ref_crc32_le(uint32_t crc, const uint8_t *p, size_t len)
 
 /* ---- host side helpers ---- */
 
-static struct vpci_dev *create(struct testhost *h, const char *props)
-{
-    struct vpci_dev *dev = NULL;
-    assert_int_equal(vpci_dev_create(vpci_model_find("epf-test"), props,
-                                     &testhost_ops, h, &dev),
-                     0);
-    for (unsigned b = 0; b < VPCI_NUM_BARS; b++) {
-        struct vpci_bar_info info;
-        assert_int_equal(vpci_bar_info(dev, b, &info), 0);
-        if (info.kind != VPCI_BAR_NONE)
-            testhost_map_bar(dev, b, BAR_BASE + ((uint64_t)b << 24));
-    }
-    testhost_command(dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    return dev;
-}
-
 static void fill_ram(struct testhost *h)
 {
     uint32_t x = 12345;
@@ -85,38 +64,18 @@ static void fill_ram(struct testhost *h)
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->h = testhost_new(RAM_SIZE);
+    struct model_fixture *f = model_fixture_new("epf-test", NULL, RAM_SIZE);
     fill_ram(f->h);
-    f->dev = create(f->h, NULL);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    vpci_dev_destroy(f->dev);
-    testhost_free(f->h);
-    free(f);
-    return 0;
-}
-
-static uint64_t rd(struct fixture *f, uint64_t off, unsigned len)
-{
-    uint64_t v = 0;
-    assert_int_equal(vpci_bar_read(f->dev, 0, off, len, &v), 0);
-    return v;
-}
-
-static void wr(struct fixture *f, uint64_t off, unsigned len, uint64_t v)
-{
-    assert_int_equal(vpci_bar_write(f->dev, 0, off, len, v), 0);
-}
+/* The registers: BAR0 by default, accesses that must succeed. */
+#define rd(f, off, len) testhost_bar_rd((f)->dev, 0, (off), (len))
+#define wr(f, off, len, v) testhost_bar_wr((f)->dev, 0, (off), (len), (v))
 
 /* Let the pending command complete: advance to its deadline. */
-static void complete(struct fixture *f)
+static void complete(struct model_fixture *f)
 {
     assert_int_equal(f->h->ntimers, 1);
     testhost_advance(f->h, f->h->timers[0].deadline - f->h->now);
@@ -125,7 +84,7 @@ static void complete(struct fixture *f)
 
 /* pci_endpoint_test_irqhandler: read STATUS, clear IRQ_RAISED, write it
  * back.  Returns STATUS as the handler read it. */
-static uint32_t isr(struct fixture *f)
+static uint32_t isr(struct model_fixture *f)
 {
     uint32_t reg = (uint32_t)rd(f, EPF_TEST_STATUS, 4);
     wr(f, EPF_TEST_STATUS, 4, reg & ~EPF_TEST_STATUS_IRQ_RAISED);
@@ -134,7 +93,7 @@ static uint32_t isr(struct fixture *f)
     return reg;
 }
 
-static void enable_msi(struct fixture *f, unsigned log2_vectors)
+static void enable_msi(struct model_fixture *f, unsigned log2_vectors)
 {
     unsigned cap = vpci_cap_find(f->dev, PCI_CAP_ID_MSI);
     assert_int_not_equal(cap, 0);
@@ -147,7 +106,7 @@ static void enable_msi(struct fixture *f, unsigned log2_vectors)
 }
 
 /* MSI-X entry i: address MSI_ADDR + 4 i, data 0x1000 + i, unmasked. */
-static void enable_msix(struct fixture *f, unsigned vectors)
+static void enable_msix(struct model_fixture *f, unsigned vectors)
 {
     for (unsigned i = 0; i < vectors; i++) {
         uint64_t e = EPF_TEST_MSIX_TABLE + 16ull * i;
@@ -165,8 +124,8 @@ static void enable_msix(struct fixture *f, unsigned vectors)
 
 /* The register writes of pci_endpoint_test_{write,read,copy} (IRQ number
  * 1), then COMMAND. */
-static void start(struct fixture *f, uint32_t cmd, uint64_t src, uint64_t dst,
-                  uint32_t size, uint32_t crc, uint32_t irq_type,
+static void start(struct model_fixture *f, uint32_t cmd, uint64_t src,
+                  uint64_t dst, uint32_t size, uint32_t crc, uint32_t irq_type,
                   uint32_t flags)
 {
     wr(f, EPF_TEST_CHECKSUM, 4, crc);
@@ -182,7 +141,7 @@ static void start(struct fixture *f, uint32_t cmd, uint64_t src, uint64_t dst,
 }
 
 /* One command with MSI vector 0, completed and handshaken: STATUS. */
-static uint32_t run(struct fixture *f, uint32_t cmd, uint64_t src,
+static uint32_t run(struct model_fixture *f, uint32_t cmd, uint64_t src,
                     uint64_t dst, uint32_t size, uint32_t crc)
 {
     unsigned nmsi = f->h->nmsi;
@@ -197,7 +156,7 @@ static uint32_t run(struct fixture *f, uint32_t cmd, uint64_t src,
 
 static void identity_binds_pci_endpoint_test_as_ti_dra74x(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_int_equal(vpci_cfg_read(f->dev, PCI_VENDOR_ID, 2), 0x104c);
     assert_int_equal(vpci_cfg_read(f->dev, PCI_DEVICE_ID, 2), 0xb500);
     assert_int_equal(vpci_cfg_read(f->dev, PCI_CLASS_REVISION, 4),
@@ -236,10 +195,11 @@ static void identity_binds_pci_endpoint_test_as_ti_dra74x(void **state)
 
 static void properties_set_ids_bar_sizes_and_vectors(void **state)
 {
-    struct fixture *f = *state;
-    struct vpci_dev *dev = create(
-        f->h, "vendor_id=0x1957,device_id=0x81c0,bar1=4K,bar3=0,"
-              "msix_vectors=2048,msi_vectors=4,reg_bar=2");
+    struct model_fixture *f = *state;
+    struct vpci_dev *dev = testhost_model(
+        f->h, "epf-test",
+        "vendor_id=0x1957,device_id=0x81c0,bar1=4K,bar3=0,"
+        "msix_vectors=2048,msi_vectors=4,reg_bar=2");
     assert_int_equal(vpci_cfg_read(dev, PCI_VENDOR_ID, 4), 0x81c01957u);
     struct vpci_bar_info info;
     vpci_bar_info(dev, 0, &info);
@@ -268,7 +228,7 @@ static void properties_set_ids_bar_sizes_and_vectors(void **state)
     vpci_dev_destroy(dev);
 
     /* without MSI and MSI-X: no capabilities, CAPS says INTx only */
-    dev = create(f->h, "msi=off,msix=off,bar0=128");
+    dev = testhost_model(f->h, "epf-test", "msi=off,msix=off,bar0=128");
     assert_int_equal(vpci_cap_find(dev, PCI_CAP_ID_MSI), 0);
     assert_int_equal(vpci_cap_find(dev, PCI_CAP_ID_MSIX), 0);
     assert_int_equal(vpci_bar_read(dev, 0, EPF_TEST_CAPS, 4, &v), 0);
@@ -280,7 +240,7 @@ static void properties_set_ids_bar_sizes_and_vectors(void **state)
 
 static void bad_properties_are_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     static const char *const bad[] = {
         "bar0=512",            /* 0x80 + 32 x 16 + 8 bytes do not fit */
         "bar0=0",              /* the register BAR must exist */
@@ -307,7 +267,7 @@ static void bad_properties_are_refused(void **state)
  * property (the MSI core's own check cannot). */
 static void bad_msi_vectors_message_names_the_property(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     static const char *const bad[] = { "msi_vectors=3", "msi_vectors=64",
                                        "msi_vectors=0" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -323,7 +283,7 @@ static void bad_msi_vectors_message_names_the_property(void **state)
 
 static void bar_pattern_reads_back_on_every_bar(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* pci_endpoint_test_bar: the register BAR's first dword, the whole
      * of every other BAR */
     for (unsigned b = 0; b < VPCI_NUM_BARS; b++) {
@@ -343,7 +303,7 @@ static void bar_pattern_reads_back_on_every_bar(void **state)
 
 static void registers_follow_the_linux_6_1_layout(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* every register from MAGIC to FLAGS keeps what the host wrote */
     static const uint32_t offs[] = {
         EPF_TEST_MAGIC, EPF_TEST_SRC_ADDR_LO, EPF_TEST_SRC_ADDR_HI,
@@ -381,7 +341,7 @@ static void registers_follow_the_linux_6_1_layout(void **state)
 static void intx_raise_sets_status_then_asserts_until_the_host_clears_it(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EPF_TEST_IRQ_TYPE, 4, EPF_TEST_IRQ_INTX);
     wr(f, EPF_TEST_IRQ_NUMBER, 4, 0);
     wr(f, EPF_TEST_COMMAND, 4, EPF_TEST_CMD_RAISE_INTX);
@@ -407,7 +367,7 @@ static void intx_raise_sets_status_then_asserts_until_the_host_clears_it(
 
 static void next_command_clears_status_and_deasserts_intx(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EPF_TEST_COMMAND, 4, EPF_TEST_CMD_RAISE_INTX);
     complete(f);
     assert_true(f->h->intx);
@@ -420,7 +380,7 @@ static void next_command_clears_status_and_deasserts_intx(void **state)
 
 static void msi_raise_sends_vector_irq_number_minus_one(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 5);                       /* 32 vectors */
     for (uint32_t n = 1; n <= 32; n++) {
         wr(f, EPF_TEST_IRQ_TYPE, 4, EPF_TEST_IRQ_MSI);
@@ -438,7 +398,7 @@ static void msi_raise_sends_vector_irq_number_minus_one(void **state)
 
 static void msi_raise_outside_the_enabled_vectors_does_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 2);                       /* 4 of 32 enabled */
     static const uint32_t numbers[] = { 0, 5, 32 };
     for (size_t i = 0; i < 3; i++) {
@@ -460,7 +420,7 @@ static void msi_raise_outside_the_enabled_vectors_does_nothing(void **state)
 
 static void msi_to_a_masked_vector_is_held_until_unmasked(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 1);
     unsigned cap = vpci_cap_find(f->dev, PCI_CAP_ID_MSI);
     vpci_cfg_write(f->dev, cap + PCI_MSI_MASK_64, 4, 0x2, NULL);
@@ -476,7 +436,7 @@ static void msi_to_a_masked_vector_is_held_until_unmasked(void **state)
 
 static void msix_raise_sends_table_entry_irq_number_minus_one(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msix(f, 32);
     for (uint32_t n = 1; n <= 32; n++) {
         wr(f, EPF_TEST_IRQ_NUMBER, 4, n);
@@ -497,9 +457,9 @@ static void msix_raise_sends_table_entry_irq_number_minus_one(void **state)
 
 static void msix_with_2048_vectors_reaches_every_entry(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_dev_destroy(f->dev);
-    f->dev = create(f->h, "msix_vectors=2048");
+    f->dev = testhost_model(f->h, "epf-test", "msix_vectors=2048");
     enable_msix(f, 2048);
     for (uint32_t n = 1; n <= 2048; n++) {
         wr(f, EPF_TEST_IRQ_NUMBER, 4, n);
@@ -515,7 +475,7 @@ static void msix_with_2048_vectors_reaches_every_entry(void **state)
 
 static void read_command_checks_the_crc_of_the_host_buffer(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     for (size_t i = 0; i < NSIZES; i++) {
         uint32_t size = xfer_sizes[i];
@@ -534,10 +494,9 @@ static void read_command_checks_the_crc_of_the_host_buffer(void **state)
 static void write_command_fills_the_host_buffer_and_reports_its_crc(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
-    uint8_t *before = malloc(RAM_SIZE);
-    assert_non_null(before);
+    uint8_t *before = f->snap;
     for (size_t i = 0; i < NSIZES; i++) {
         uint32_t size = xfer_sizes[i];
         memcpy(before, f->h->ram, RAM_SIZE);
@@ -558,12 +517,11 @@ static void write_command_fills_the_host_buffer_and_reports_its_crc(
     memcpy(before, f->h->ram + DST, 1024);
     run(f, EPF_TEST_CMD_WRITE, 0, DST, 1024, 0);
     assert_memory_not_equal(before, f->h->ram + DST, 1024);
-    free(before);
 }
 
 static void write_data_is_reproducible_from_creation_and_reset(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     run(f, EPF_TEST_CMD_WRITE, 0, DST, 4096, 0);
     uint32_t first = (uint32_t)rd(f, EPF_TEST_CHECKSUM, 4);
@@ -571,13 +529,13 @@ static void write_data_is_reproducible_from_creation_and_reset(void **state)
     assert_int_not_equal(rd(f, EPF_TEST_CHECKSUM, 4), first);
 
     vpci_dev_destroy(f->dev);
-    f->dev = create(f->h, NULL);
+    f->dev = testhost_model(f->h, "epf-test", NULL);
     enable_msi(f, 0);
     run(f, EPF_TEST_CMD_WRITE, 0, DST, 4096, 0);
     assert_int_equal(rd(f, EPF_TEST_CHECKSUM, 4), first);
     run(f, EPF_TEST_CMD_WRITE, 0, DST, 4096, 0);
     vpci_dev_reset(f->dev, VPCI_RESET_CONVENTIONAL, NULL);
-    testhost_map_bar(f->dev, 0, BAR_BASE);
+    testhost_place_bar(f->dev, 0);
     testhost_command(f->dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     enable_msi(f, 0);
     run(f, EPF_TEST_CMD_WRITE, 0, DST, 4096, 0);
@@ -586,7 +544,7 @@ static void write_data_is_reproducible_from_creation_and_reset(void **state)
 
 static void copy_command_copies_source_to_destination(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     for (size_t i = 0; i < NSIZES; i++) {
         uint32_t size = xfer_sizes[i];
@@ -604,7 +562,7 @@ static void copy_command_copies_source_to_destination(void **state)
 
 static void transfers_work_at_unaligned_addresses(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     uint64_t src = SRC + 3, dst = DST + 0xffd;
     uint32_t crc = ref_crc32_le(~0u, f->h->ram + src, 10000);
@@ -617,7 +575,7 @@ static void transfers_work_at_unaligned_addresses(void **state)
 
 static void transfer_takes_time_by_size_and_dma_flag(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     struct { uint32_t cmd, flags; uint64_t ns; } cases[] = {
         { EPF_TEST_CMD_READ, 0, EPF_TEST_POLL_NS + 10 * 1024000ull },
@@ -645,7 +603,7 @@ static void transfer_takes_time_by_size_and_dma_flag(void **state)
 
 static void transfer_interrupt_follows_irq_type(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* INTx mode, IRQ_TYPE 0: the transfer asserts INTx */
     uint32_t crc = ref_crc32_le(~0u, f->h->ram + SRC, 100);
     start(f, EPF_TEST_CMD_READ, SRC, 0, 100, crc, EPF_TEST_IRQ_INTX, 0);
@@ -681,7 +639,7 @@ static void transfer_interrupt_follows_irq_type(void **state)
 
 static void one_command_runs_in_pci_epf_test_order(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     /* WRITE beats READ, COPY and the raises; RAISE_INTX beats WRITE */
     uint32_t st = run(f, EPF_TEST_CMD_READ | EPF_TEST_CMD_WRITE |
@@ -707,7 +665,7 @@ static void one_command_runs_in_pci_epf_test_order(void **state)
 
 static void command_written_while_pending_replaces_it(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     wr(f, EPF_TEST_IRQ_NUMBER, 4, 1);
     wr(f, EPF_TEST_COMMAND, 4, EPF_TEST_CMD_RAISE_INTX);
@@ -733,7 +691,7 @@ static void command_written_while_pending_replaces_it(void **state)
 static void read_from_an_invalid_source_reports_it_and_still_interrupts(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     /* beyond RAM: nothing decodes there */
     assert_int_equal(run(f, EPF_TEST_CMD_READ, RAM_SIZE + 0x1000, 0, 1024, 0),
@@ -756,11 +714,10 @@ static void read_from_an_invalid_source_reports_it_and_still_interrupts(
 static void write_to_an_invalid_destination_stops_at_the_faulting_page(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     wr(f, EPF_TEST_CHECKSUM, 4, 0x5a5a5a5a);
-    uint8_t *before = malloc(RAM_SIZE);
-    assert_non_null(before);
+    uint8_t *before = f->snap;
     memcpy(before, f->h->ram, RAM_SIZE);
     testhost_add_fault(f->h, DST + 0x2000, 0x1000, EFAULT);
     unsigned nmsi = f->h->nmsi;
@@ -777,7 +734,6 @@ static void write_to_an_invalid_destination_stops_at_the_faulting_page(
                         RAM_SIZE - DST - 0x2000);
     assert_memory_equal(before, f->h->ram, DST);
     assert_int_equal(rd(f, EPF_TEST_CHECKSUM, 4), 0x5a5a5a5a);
-    free(before);
 }
 
 /* The fault is found page by page, not chunk by chunk: an unaligned
@@ -786,7 +742,7 @@ static void write_to_an_invalid_destination_stops_at_the_faulting_page(
 static void unaligned_write_stops_at_the_faulting_page_inside_a_chunk(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     memset(f->h->ram + DST, 0x33, 0x3000);
     testhost_add_fault(f->h, DST + 0x2000, 0x1000, EFAULT);
@@ -809,7 +765,7 @@ static void unaligned_write_stops_at_the_faulting_page_inside_a_chunk(
 static void copy_from_an_invalid_source_leaves_the_destination_alone(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     memset(f->h->ram + DST, 0x77, 0x3000);
     testhost_add_fault(f->h, SRC, 0x1000, EFAULT);
@@ -830,7 +786,7 @@ static void copy_from_an_invalid_source_leaves_the_destination_alone(
 static void transfers_without_bus_mastering_report_invalid_addresses(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EPF_TEST_IRQ_TYPE, 4, EPF_TEST_IRQ_INTX);
     vpci_cfg_write(f->dev, PCI_COMMAND, 2, PCI_COMMAND_MEMORY, NULL);
     memset(f->h->ram + DST, 0x55, 64);
@@ -853,7 +809,7 @@ static void transfers_without_bus_mastering_report_invalid_addresses(
 
 static void reset_cancels_a_pending_command_and_clears_registers(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr(f, EPF_TEST_COMMAND, 4, EPF_TEST_CMD_RAISE_INTX);
     complete(f);
     assert_true(f->h->intx);
@@ -864,8 +820,8 @@ static void reset_cancels_a_pending_command_and_clears_registers(void **state)
     vpci_dev_reset(f->dev, VPCI_RESET_FLR, NULL);
     assert_int_equal(f->h->ntimers, 0);
     assert_false(f->h->intx);
-    testhost_map_bar(f->dev, 0, BAR_BASE);
-    testhost_map_bar(f->dev, 5, BAR_BASE + (5ull << 24));
+    testhost_place_bar(f->dev, 0);
+    testhost_place_bar(f->dev, 5);
     testhost_command(f->dev, PCI_COMMAND_MEMORY);
     for (uint64_t off = 0; off < EPF_TEST_CAPS; off += 4)
         assert_int_equal(rd(f, off, 4), 0);
@@ -878,7 +834,7 @@ static void reset_cancels_a_pending_command_and_clears_registers(void **state)
 static void save_restore_mid_command_carries_the_deadline_and_data(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     enable_msi(f, 0);
     run(f, EPF_TEST_CMD_WRITE, 0, DST, 4096, 0);    /* generator moves */
     start(f, EPF_TEST_CMD_WRITE, 0, DST, 4096, 0, EPF_TEST_IRQ_MSI, 0);
@@ -890,20 +846,18 @@ static void save_restore_mid_command_carries_the_deadline_and_data(
     complete(f);
     uint32_t crc = (uint32_t)rd(f, EPF_TEST_CHECKSUM, 4);
 
-    struct testhost *h2 = testhost_new(RAM_SIZE);
+    struct model_fixture *f2 = model_fixture_new("epf-test", NULL, RAM_SIZE);
+    struct testhost *h2 = f2->h;
     h2->now = 1000;
-    struct vpci_dev *dev2 = create(h2, NULL);
-    assert_int_equal(vpci_dev_load(dev2, blob, len, NULL), 0);
+    assert_int_equal(vpci_dev_load(f2->dev, blob, len, NULL), 0);
     free(blob);
     assert_int_equal(h2->ntimers, 1);
     assert_int_equal(h2->timers[0].deadline, deadline);
-    struct fixture f2 = { h2, dev2 };
-    complete(&f2);
+    complete(f2);
     assert_int_equal(h2->nmsi, 1);
-    assert_int_equal(rd(&f2, EPF_TEST_CHECKSUM, 4), crc);
+    assert_int_equal(rd(f2, EPF_TEST_CHECKSUM, 4), crc);
     assert_memory_equal(h2->ram + DST, f->h->ram + DST, 4096);
-    vpci_dev_destroy(dev2);
-    testhost_free(h2);
+    model_fixture_free(f2);
 }
 
 static void reference_crc_matches_linux_crc32_le(void **state)
@@ -915,7 +869,8 @@ static void reference_crc_matches_linux_crc32_le(void **state)
     assert_int_equal(vpci_crc32_le(~0u, "123456789", 9), 0x340bc6d9u);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                               \
+    cmocka_unit_test_setup_teardown(fn, setup, model_fixture_teardown)
 
 int main(void)
 {

@@ -69,34 +69,16 @@ static int build(struct vpci_dev *dev)
     return 0;
 }
 
-struct fixture {
-    struct testhost *h;
-    struct vpci_dev *dev;
-};
-
 static int setup(void **state)
 {
     memset(&ctx, 0, sizeof(ctx));
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->h = testhost_new(0);
-    assert_int_equal(testhost_create(f->h, build, &f->dev), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    vpci_dev_destroy(f->dev);
-    testhost_free(f->h);
-    free(f);
+    *state = model_fixture_build(build, 0);
     return 0;
 }
 
 static void timer_fires_at_its_deadline_and_not_before(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     testhost_advance(f->h, 100);
     vpci_timer_arm(ctx.a, 1000);
     assert_true(vpci_timer_armed(ctx.a));
@@ -117,7 +99,7 @@ static void timer_fires_at_its_deadline_and_not_before(void **state)
 
 static void rearming_moves_the_deadline(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_timer_arm(ctx.a, 1000);
     testhost_advance(f->h, 500);
     vpci_timer_arm(ctx.a, 1000);
@@ -139,7 +121,7 @@ static void rearming_moves_the_deadline(void **state)
 
 static void cancel_prevents_firing(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_timer_arm(ctx.a, 1000);
     vpci_timer_arm(ctx.b, 2000);
     vpci_timer_cancel(ctx.a);
@@ -155,7 +137,7 @@ static void cancel_prevents_firing(void **state)
 
 static void timers_fire_in_deadline_order(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_timer_arm(ctx.b, 300);
     vpci_timer_arm(ctx.a, 200);
     testhost_advance(f->h, 250);
@@ -167,7 +149,7 @@ static void timers_fire_in_deadline_order(void **state)
 
 static void stale_fire_from_the_host_is_ignored(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* Cancelled while the host's event was in flight. */
     vpci_timer_arm(ctx.a, 100);
     vpci_timer_cancel(ctx.a);
@@ -193,7 +175,7 @@ static void stale_fire_from_the_host_is_ignored(void **state)
 
 static void callback_may_rearm_its_timer(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     ctx.rearm_count = 2;
     ctx.rearm_delay = 300;
     vpci_timer_arm(ctx.a, 100);
@@ -207,7 +189,7 @@ static void callback_may_rearm_its_timer(void **state)
 
 static void deadline_saturates_instead_of_wrapping(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     testhost_advance(f->h, 10);
     vpci_timer_arm(ctx.a, UINT64_MAX);
     assert_int_equal(vpci_timer_deadline(ctx.a), UINT64_MAX);
@@ -217,7 +199,7 @@ static void deadline_saturates_instead_of_wrapping(void **state)
 
 static void now_reads_the_host_clock(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_int_equal(vpci_now(f->dev), 0);
     testhost_advance(f->h, 12345);
     assert_int_equal(vpci_now(f->dev), 12345);
@@ -226,7 +208,7 @@ static void now_reads_the_host_clock(void **state)
 
 static void destroy_cancels_armed_timers_with_the_host(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_timer_arm(ctx.a, 100);
     vpci_timer_arm(ctx.b, 200);
     assert_int_equal(f->h->ntimers, 2);
@@ -239,7 +221,7 @@ static void destroy_cancels_armed_timers_with_the_host(void **state)
 
 static void reset_cancels_armed_timers(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_timer_arm(ctx.a, 100);
     assert_int_equal(vpci_dev_reset(f->dev, VPCI_RESET_FLR, NULL), 0);
     assert_false(vpci_timer_armed(ctx.a));
@@ -258,7 +240,7 @@ static void timer_new_checks_its_arguments(void **state)
 
 static void timer_new_is_refused_after_init(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_timer *t = (struct vpci_timer *)f;
     assert_int_equal(vpci_timer_new(f->dev, "late", on_b, NULL, &t), -EPERM);
     assert_null(t);
@@ -267,7 +249,7 @@ static void timer_new_is_refused_after_init(void **state)
 
 static void accessors_report_name_device_and_host_data(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     assert_string_equal(vpci_timer_name(ctx.a), "a");
     assert_string_equal(vpci_timer_name(ctx.b), "b");
     assert_ptr_equal(vpci_timer_dev(ctx.a), f->dev);
@@ -286,7 +268,7 @@ static void accessors_report_name_device_and_host_data(void **state)
 
 static void trace_lines_follow_arm_cancel_and_fire(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_dev_set_trace(f->dev, true);
     vpci_timer_arm(ctx.a, 100);
     vpci_timer_arm(ctx.b, 100);
@@ -316,7 +298,8 @@ static void unplugged_timer_records_its_state_but_never_fires(void **state)
     assert_int_equal(ctx.fires_a, 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                               \
+    cmocka_unit_test_setup_teardown(fn, setup, model_fixture_teardown)
 
 int main(void)
 {

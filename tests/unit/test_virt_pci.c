@@ -5,8 +5,9 @@
  * error behaviour documented in include/vpci/models/virt_pci.h.
  *
  * Each test creates the registered model on the test host (1 MiB of RAM
- * from bus address 0, filled with a pattern), places BAR0 and BAR1 and
- * enables IO, memory decode and bus mastering the way firmware would.
+ * from bus address 0, filled with a pattern), places its BARs and
+ * enables IO, memory decode and bus mastering the way firmware would
+ * (model_fixture_new).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,89 +27,40 @@
 #include "testhost.h"
 
 #define RAM_SIZE 0x100000u
-#define BAR0_ADDR 0xfebf0000u
-#define BAR1_ADDR 0xc000u
-#define BAR2_ADDR 0xfebe0000u
 #define WORDS 1024u
 #define IN_BUF 0x10000u     /* the sample app's buffers */
 #define OUT_BUF 0x20000u
 #define PAGE 4096u
-
-struct fixture {
-    struct testhost *h;
-    struct vpci_dev *dev;
-    uint8_t *snap;          /* RAM before an operation */
-};
 
 static uint8_t ram_pattern(uint64_t addr)
 {
     return (uint8_t)(addr * 13 + 5);
 }
 
-static struct vpci_dev *create(struct testhost *h, const char *props)
-{
-    struct vpci_dev *dev = NULL;
-    assert_int_equal(vpci_dev_create(vpci_model_find("virt-pci"), props,
-                                     &testhost_ops, h, &dev),
-                     0);
-    testhost_map_bar(dev, 0, BAR0_ADDR);
-    testhost_map_bar(dev, 1, BAR1_ADDR);
-    testhost_command(dev, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
-                              PCI_COMMAND_MASTER);
-    return dev;
-}
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->h = testhost_new(RAM_SIZE);
-    for (unsigned i = 0; i < RAM_SIZE; i++)
-        f->h->ram[i] = ram_pattern(i);
-    f->snap = malloc(RAM_SIZE);
-    assert_non_null(f->snap);
-    f->dev = create(f->h, NULL);
+    struct model_fixture *f = model_fixture_new("virt-pci", NULL, RAM_SIZE);
+    testhost_fill(f->h, ram_pattern);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    vpci_dev_destroy(f->dev);
-    testhost_free(f->h);
-    free(f->snap);
-    free(f);
-    return 0;
-}
-
 /* Recreate the function with @props (the fixture's is the default). */
-static void recreate(struct fixture *f, const char *props)
+static void recreate(struct model_fixture *f, const char *props)
 {
     vpci_dev_destroy(f->dev);
-    f->dev = create(f->h, props);
+    f->dev = testhost_model(f->h, "virt-pci", props);
 }
 
-static uint64_t rd(struct fixture *f, uint64_t off, unsigned len)
+/* The registers: BAR0, 32-bit accesses that must succeed. */
+static uint32_t rd32(struct model_fixture *f, uint32_t off)
 {
-    uint64_t v = 0;
-    assert_int_equal(vpci_bar_read(f->dev, 0, off, len, &v), 0);
-    return v;
+    return (uint32_t)testhost_bar_rd(f->dev, 0, off, 4);
 }
 
-static void wr(struct fixture *f, uint64_t off, unsigned len, uint64_t v)
+static void wr32(struct model_fixture *f, uint32_t off, uint32_t v)
 {
-    assert_int_equal(vpci_bar_write(f->dev, 0, off, len, v), 0);
-}
-
-static uint32_t rd32(struct fixture *f, uint32_t off)
-{
-    return (uint32_t)rd(f, off, 4);
-}
-
-static void wr32(struct fixture *f, uint32_t off, uint32_t v)
-{
-    wr(f, off, 4, v);
+    testhost_bar_wr(f->dev, 0, off, 4, v);
 }
 
 static uint32_t ram32(const struct testhost *h, uint64_t addr)
@@ -133,13 +85,13 @@ static uint32_t next_random(uint32_t *s)
     return *s;
 }
 
-static void snapshot(struct fixture *f)
+static void snapshot(struct model_fixture *f)
 {
     memcpy(f->snap, f->h->ram, RAM_SIZE);
 }
 
 /* Is RAM as snapshot, except [skip, skip + skip_len)? */
-static void assert_ram_unchanged_outside(struct fixture *f, uint64_t skip,
+static void assert_ram_unchanged_outside(struct model_fixture *f, uint64_t skip,
                                          uint64_t skip_len)
 {
     assert_memory_equal(f->h->ram, f->snap, skip);
@@ -149,7 +101,7 @@ static void assert_ram_unchanged_outside(struct fixture *f, uint64_t skip,
 }
 
 /* The seed driver's ISR: read INT_STATUS, clear bits 0, 1, 3 it saw. */
-static uint32_t seed_isr(struct fixture *f)
+static uint32_t seed_isr(struct model_fixture *f)
 {
     uint32_t is = rd32(f, VIRT_PCI_INT_STATUS);
     if (is & VIRT_PCI_INT_MUL2)
@@ -161,8 +113,8 @@ static uint32_t seed_isr(struct fixture *f)
     return is;
 }
 
-static void kick(struct fixture *f, uint32_t src, uint32_t dst, uint32_t size,
-                 uint32_t cmd)
+static void kick(struct model_fixture *f, uint32_t src, uint32_t dst,
+                 uint32_t size, uint32_t cmd)
 {
     wr32(f, VIRT_PCI_DMA_SRC, src);
     wr32(f, VIRT_PCI_DMA_DST, dst);
@@ -174,7 +126,7 @@ static void kick(struct fixture *f, uint32_t src, uint32_t dst, uint32_t size,
 
 static void virt_pci_default_identity_is_exactly_the_seeds(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_dev *dev = f->dev;
     struct vpci_bar_info bi;
     assert_ptr_equal(vpci_model_find("virt-pci"), &vpci_model_virt_pci);
@@ -207,7 +159,7 @@ static void virt_pci_default_identity_is_exactly_the_seeds(void **state)
 static void virt_pci_bar1_reads_beefbeef_low_bytes_and_ignores_writes(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     uint64_t v;
     for (uint64_t off = 0; off < 512; off += 0x7f) {
         assert_int_equal(vpci_bar_read(f->dev, 1, off & ~3ull, 4, &v), 0);
@@ -225,7 +177,7 @@ static void virt_pci_bar1_reads_beefbeef_low_bytes_and_ignores_writes(
 static void virt_pci_bar0_upper_half_reads_zero_and_ignores_writes(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     for (uint32_t off = 0x100; off < 0x200; off += 4) {
         wr32(f, off, 0xffffffff);
         assert_int_equal(rd32(f, off), 0);
@@ -236,7 +188,7 @@ static void virt_pci_bar0_upper_half_reads_zero_and_ignores_writes(
 
 /* ---- the seed's sample app, step by step ---- */
 
-static void mul_over_1024_random_words(struct fixture *f, uint32_t factor,
+static void mul_over_1024_random_words(struct model_fixture *f, uint32_t factor,
                                        uint32_t src, uint32_t dst,
                                        uint32_t seed)
 {
@@ -265,7 +217,7 @@ static void mul_over_1024_random_words(struct fixture *f, uint32_t factor,
 
 static void virt_pci_replays_the_seed_sample_app(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     /* Phase 1: GET_VERSION */
     assert_int_equal(rd32(f, VIRT_PCI_VERSION), 0x12345678);
 
@@ -301,7 +253,7 @@ static void virt_pci_replays_the_seed_sample_app(void **state)
 
 static void virt_pci_multiplies_modulo_2_32(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     const uint32_t in[4] = { 0xffffffff, 0x80000000, 0x40000001, 3 };
     for (unsigned i = 0; i < 4; i++)
         put32(f->h, IN_BUF + 4 * i, in[i]);
@@ -321,7 +273,7 @@ static void virt_pci_multiplies_modulo_2_32(void **state)
 
 static void virt_pci_ctrl_lowest_set_command_bit_acts(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     put32(f->h, IN_BUF, 5);
     wr32(f, VIRT_PCI_SCRATCH, 0x1234);
     /* MUL4 | RESET: MUL4 runs, no reset */
@@ -346,13 +298,14 @@ static void virt_pci_ctrl_lowest_set_command_bit_acts(void **state)
 
 static void virt_pci_partial_ctrl_write_acts_on_the_bits_written(void **state)
 {
-    struct fixture *f = *state;
-    wr(f, VIRT_PCI_CTRL + 1, 1, 0xff);    /* bits 15:8: no command */
+    struct model_fixture *f = *state;
+    /* bits 15:8: no command */
+    testhost_bar_wr(f->dev, 0, VIRT_PCI_CTRL + 1, 1, 0xff);
     assert_int_equal(rd32(f, VIRT_PCI_INT_STATUS), 0);
-    wr(f, VIRT_PCI_CTRL, 1, VIRT_PCI_CTRL_DOINT);
+    testhost_bar_wr(f->dev, 0, VIRT_PCI_CTRL, 1, VIRT_PCI_CTRL_DOINT);
     assert_int_equal(rd32(f, VIRT_PCI_INT_STATUS), VIRT_PCI_INT_DOINT);
     /* a byte write at INT_CLEAR clears the bits it writes */
-    wr(f, VIRT_PCI_INT_CLEAR, 1, VIRT_PCI_INT_DOINT);
+    testhost_bar_wr(f->dev, 0, VIRT_PCI_INT_CLEAR, 1, VIRT_PCI_INT_DOINT);
     assert_int_equal(rd32(f, VIRT_PCI_INT_STATUS), 0);
     assert_false(f->h->intx);
 }
@@ -361,7 +314,7 @@ static void virt_pci_partial_ctrl_write_acts_on_the_bits_written(void **state)
 
 static void virt_pci_int_mask_gates_mul_but_not_doint(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     wr32(f, VIRT_PCI_INT_MASK, ~(VIRT_PCI_INT_MUL2 | VIRT_PCI_INT_MUL4 |
                                  VIRT_PCI_INT_DOINT));
     kick(f, IN_BUF, OUT_BUF, 4, VIRT_PCI_CTRL_MUL2);
@@ -390,7 +343,7 @@ static void virt_pci_int_mask_gates_mul_but_not_doint(void **state)
 static void virt_pci_int_clear_deasserts_when_status_becomes_zero(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     kick(f, IN_BUF, OUT_BUF, 4, VIRT_PCI_CTRL_MUL2);
     wr32(f, VIRT_PCI_CTRL, VIRT_PCI_CTRL_DOINT);
     assert_true(f->h->intx);
@@ -410,7 +363,7 @@ static void virt_pci_int_clear_deasserts_when_status_becomes_zero(
 
 /* ---- reset ---- */
 
-static void set_every_register(struct fixture *f)
+static void set_every_register(struct model_fixture *f)
 {
     wr32(f, VIRT_PCI_INT_MASK, 0x40);
     for (unsigned i = 0; i < VIRT_PCI_SCRATCH_COUNT; i++)
@@ -421,7 +374,7 @@ static void set_every_register(struct fixture *f)
     assert_int_equal(rd32(f, VIRT_PCI_ERROR_CODE), VIRT_PCI_ERR_SIZE);
 }
 
-static void assert_registers_at_reset(struct fixture *f)
+static void assert_registers_at_reset(struct model_fixture *f)
 {
     assert_int_equal(rd32(f, VIRT_PCI_VERSION), VIRT_PCI_VERSION_VALUE);
     assert_int_equal(rd32(f, VIRT_PCI_INT_STATUS), 0);
@@ -438,7 +391,7 @@ static void assert_registers_at_reset(struct fixture *f)
 
 static void virt_pci_soft_reset_restores_every_register(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     set_every_register(f);
     wr32(f, VIRT_PCI_CTRL, VIRT_PCI_CTRL_RESET);
     assert_registers_at_reset(f);
@@ -448,17 +401,17 @@ static void virt_pci_soft_reset_restores_every_register(void **state)
 
 static void virt_pci_device_reset_restores_every_register(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     set_every_register(f);
     assert_int_equal(vpci_dev_reset(f->dev, VPCI_RESET_CONVENTIONAL, NULL), 0);
-    testhost_map_bar(f->dev, 0, BAR0_ADDR);
+    testhost_place_bar(f->dev, 0);
     testhost_command(f->dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     assert_registers_at_reset(f);
 }
 
 static void virt_pci_scratch_reads_back_0x20_to_0xfc(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     for (uint32_t off = VIRT_PCI_SCRATCH; off <= 0xfc; off += 4)
         wr32(f, off, ~off);
     for (uint32_t off = VIRT_PCI_SCRATCH; off <= 0xfc; off += 4)
@@ -469,7 +422,7 @@ static void virt_pci_scratch_reads_back_0x20_to_0xfc(void **state)
 /* ---- the fixed corners ---- */
 
 /* A job that fails: done bit + ERROR, the code, the interrupt. */
-static void assert_failed_job(struct fixture *f, uint32_t done_bit,
+static void assert_failed_job(struct model_fixture *f, uint32_t done_bit,
                               uint32_t code, uint32_t addr)
 {
     assert_int_equal(rd32(f, VIRT_PCI_INT_STATUS),
@@ -482,7 +435,7 @@ static void assert_failed_job(struct fixture *f, uint32_t done_bit,
 
 static void virt_pci_size_above_4096_is_an_error_with_no_dma(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     unsigned calls = f->h->dma_calls;
     kick(f, IN_BUF, OUT_BUF, 4096 + 4, VIRT_PCI_CTRL_MUL2);
@@ -498,7 +451,7 @@ static void virt_pci_size_above_4096_is_an_error_with_no_dma(void **state)
 
 static void virt_pci_unaligned_size_is_an_error_with_no_dma(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     kick(f, IN_BUF, OUT_BUF, 6, VIRT_PCI_CTRL_MUL4);
     assert_failed_job(f, VIRT_PCI_INT_MUL4, VIRT_PCI_ERR_ALIGN, 0);
@@ -507,7 +460,7 @@ static void virt_pci_unaligned_size_is_an_error_with_no_dma(void **state)
 
 static void virt_pci_source_fault_writes_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     testhost_add_fault(f->h, IN_BUF + PAGE, PAGE, EFAULT);
     snapshot(f);
     /* the source runs into the faulting page after 2 KiB */
@@ -519,7 +472,7 @@ static void virt_pci_source_fault_writes_nothing(void **state)
 static void virt_pci_destination_fault_stops_at_the_faulting_page(
     void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     const uint32_t dst = OUT_BUF + PAGE - 1024;  /* 1 KiB before the fault */
     testhost_add_fault(f->h, OUT_BUF + PAGE, PAGE, EACCES);
     snapshot(f);
@@ -534,7 +487,7 @@ static void virt_pci_destination_fault_stops_at_the_faulting_page(
 
 static void virt_pci_bus_master_off_is_an_error_with_no_dma(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     vpci_cfg_write(f->dev, PCI_COMMAND, 2,
                    PCI_COMMAND_IO | PCI_COMMAND_MEMORY, NULL);
     snapshot(f);
@@ -545,7 +498,7 @@ static void virt_pci_bus_master_off_is_an_error_with_no_dma(void **state)
 
 static void virt_pci_dma_beyond_4gib_is_a_source_error(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     kick(f, 0xfffffffc, OUT_BUF, 8, VIRT_PCI_CTRL_MUL2);
     assert_failed_job(f, VIRT_PCI_INT_MUL2, VIRT_PCI_ERR_SRC, 0xfffffffc);
@@ -554,7 +507,7 @@ static void virt_pci_dma_beyond_4gib_is_a_source_error(void **state)
 
 static void virt_pci_error_does_not_hold_intx_for_the_seed_isr(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     kick(f, IN_BUF, OUT_BUF, 4097, VIRT_PCI_CTRL_MUL2);
     assert_true(f->h->intx);
     /* the seed's ISR knows bits 0, 1, 3 only: the line still drops */
@@ -571,7 +524,7 @@ static void virt_pci_error_does_not_hold_intx_for_the_seed_isr(void **state)
 
 static void virt_pci_size_zero_is_a_job_of_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     snapshot(f);
     unsigned calls = f->h->dma_calls;
     kick(f, IN_BUF, OUT_BUF, 0, VIRT_PCI_CTRL_MUL4);
@@ -583,18 +536,9 @@ static void virt_pci_size_zero_is_a_job_of_nothing(void **state)
 
 /* ---- properties ---- */
 
-static void enable_msi(struct fixture *f, unsigned cap)
-{
-    vpci_cfg_write(f->dev, cap + PCI_MSI_ADDRESS_LO, 4, 0xfee00000, NULL);
-    vpci_cfg_write(f->dev, cap + PCI_MSI_ADDRESS_HI, 4, 0, NULL);
-    vpci_cfg_write(f->dev, cap + PCI_MSI_DATA_64, 2, 0x4041, NULL);
-    vpci_cfg_write(f->dev, cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE, NULL);
-    assert_int_equal(vpci_irq_mode(f->dev), VPCI_IRQ_MSI);
-}
-
 static void virt_pci_msi_property_sends_one_message_per_event(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     recreate(f, "msi=on");
     unsigned cap = VIRT_PCI_MSI_CAP;
     assert_int_equal(vpci_cfg_read(f->dev, PCI_CAPABILITY_LIST, 1), cap);
@@ -605,7 +549,7 @@ static void virt_pci_msi_property_sends_one_message_per_event(void **state)
     assert_true(flags & PCI_MSI_FLAGS_MASKBIT);
     assert_int_equal(flags & PCI_MSI_FLAGS_QMASK, 0);   /* 1 vector */
     assert_int_equal(vpci_cfg_size(f->dev), 256);
-    enable_msi(f, cap);
+    testhost_enable_msi(f->dev, cap, 0xfee00000, 0x4041);
 
     wr32(f, VIRT_PCI_CTRL, VIRT_PCI_CTRL_DOINT);
     kick(f, IN_BUF, OUT_BUF, 64, VIRT_PCI_CTRL_MUL2);
@@ -629,7 +573,7 @@ static void virt_pci_msi_property_sends_one_message_per_event(void **state)
 
 static void virt_pci_msix_property_puts_the_table_in_bar2(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     recreate(f, "msix=on");
     struct vpci_bar_info bi;
     assert_int_equal(vpci_bar_info(f->dev, 2, &bi), 0);
@@ -647,7 +591,6 @@ static void virt_pci_msix_property_puts_the_table_in_bar2(void **state)
     assert_int_equal(bi.size, 512);
     assert_int_equal(rd32(f, 0x100), 0);
 
-    testhost_map_bar(f->dev, 2, BAR2_ADDR);
     assert_int_equal(vpci_bar_write(f->dev, 2, PCI_MSIX_ENTRY_LOWER_ADDR, 4,
                                     0xfee01000), 0);
     assert_int_equal(vpci_bar_write(f->dev, 2, PCI_MSIX_ENTRY_UPPER_ADDR, 4, 0),
@@ -669,7 +612,7 @@ static void virt_pci_msix_property_puts_the_table_in_bar2(void **state)
 
 static void virt_pci_msi_and_msix_together_link_both(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     recreate(f, "msi=on,msix=on");
     assert_int_equal(vpci_cfg_read(f->dev, PCI_CAPABILITY_LIST, 1),
                      VIRT_PCI_MSI_CAP);
@@ -680,7 +623,7 @@ static void virt_pci_msi_and_msix_together_link_both(void **state)
 
 static void virt_pci_pcie_property_makes_an_express_endpoint(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     recreate(f, "pcie=on,msi=on");
     assert_true(vpci_dev_is_express(f->dev));
     assert_int_equal(vpci_cfg_size(f->dev), 4096);
@@ -697,7 +640,7 @@ static void virt_pci_pcie_property_makes_an_express_endpoint(void **state)
 
 static void virt_pci_pcie_without_msi_or_msix_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     struct vpci_dev *dev = NULL;
     assert_int_equal(vpci_dev_create(vpci_model_find("virt-pci"), "pcie=on",
                                      &testhost_ops, f->h, &dev),
@@ -712,7 +655,8 @@ static void virt_pci_pcie_without_msi_or_msix_is_refused(void **state)
                      -EINVAL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                               \
+    cmocka_unit_test_setup_teardown(fn, setup, model_fixture_teardown)
 
 int main(void)
 {

@@ -4,9 +4,16 @@
 
 #include <errno.h>
 #include <linux/pci_regs.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
+
+#include <vpci/models.h>
 
 static int th_dma_rw(void *host, struct vpci_dev *dev, uint64_t addr,
                      void *buf, size_t len, enum vpci_dma_dir dir)
@@ -217,4 +224,114 @@ void testhost_command(struct vpci_dev *dev, uint16_t bits)
 {
     vpci_cfg_write(dev, PCI_COMMAND, 2,
                    vpci_cfg_read(dev, PCI_COMMAND, 2) | bits, NULL);
+}
+
+void testhost_place_bar(struct vpci_dev *dev, unsigned bar)
+{
+    struct vpci_bar_info info;
+    assert_true(bar < VPCI_NUM_BARS);
+    assert_int_equal(vpci_bar_info(dev, bar, &info), 0);
+    assert_int_not_equal(info.kind, VPCI_BAR_NONE);
+    bool io = info.kind == VPCI_BAR_IO;
+    uint64_t stride = io ? TESTHOST_IO_STRIDE : TESTHOST_MMIO_STRIDE;
+    assert_in_range(info.size, 1, stride);
+    testhost_map_bar(dev, bar,
+                     (io ? TESTHOST_IO_BASE : TESTHOST_MMIO_BASE) +
+                         bar * stride);
+}
+
+struct vpci_dev *testhost_model(struct testhost *h, const char *model,
+                                const char *props)
+{
+    const struct vpci_model *m = vpci_model_find(model);
+    assert_non_null(m);
+    struct vpci_dev *dev = NULL;
+    assert_int_equal(vpci_dev_create(m, props, &testhost_ops, h, &dev), 0);
+    for (unsigned b = 0; b < VPCI_NUM_BARS; b++) {
+        struct vpci_bar_info info;
+        assert_int_equal(vpci_bar_info(dev, b, &info), 0);
+        if (info.kind == VPCI_BAR_NONE)
+            continue;
+        testhost_place_bar(dev, b);
+        if (info.kind == VPCI_BAR_MEM64)
+            b++;                /* its upper half */
+    }
+    testhost_command(dev, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                              PCI_COMMAND_MASTER);
+    return dev;
+}
+
+void testhost_fill(struct testhost *h, uint8_t (*pattern)(uint64_t addr))
+{
+    for (uint64_t i = 0; i < h->ram_size; i++)
+        h->ram[i] = pattern(i);
+}
+
+void testhost_enable_msi(struct vpci_dev *dev, unsigned cap, uint64_t addr,
+                         uint16_t data)
+{
+    vpci_cfg_write(dev, cap + PCI_MSI_ADDRESS_LO, 4, (uint32_t)addr, NULL);
+    vpci_cfg_write(dev, cap + PCI_MSI_ADDRESS_HI, 4, (uint32_t)(addr >> 32),
+                   NULL);
+    vpci_cfg_write(dev, cap + PCI_MSI_DATA_64, 2, data, NULL);
+    vpci_cfg_write(dev, cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE, NULL);
+    assert_int_equal(vpci_irq_mode(dev), VPCI_IRQ_MSI);
+}
+
+uint64_t testhost_bar_rd(struct vpci_dev *dev, unsigned bar, uint64_t off,
+                         unsigned len)
+{
+    uint64_t v = 0;
+    assert_int_equal(vpci_bar_read(dev, bar, off, len, &v), 0);
+    return v;
+}
+
+void testhost_bar_wr(struct vpci_dev *dev, unsigned bar, uint64_t off,
+                     unsigned len, uint64_t val)
+{
+    assert_int_equal(vpci_bar_write(dev, bar, off, len, val), 0);
+}
+
+static struct model_fixture *fixture_alloc(uint64_t ram_size)
+{
+    struct model_fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->h = testhost_new(ram_size);
+    if (ram_size) {
+        f->snap = malloc(ram_size);
+        assert_non_null(f->snap);
+    }
+    return f;
+}
+
+struct model_fixture *model_fixture_new(const char *model, const char *props,
+                                        uint64_t ram_size)
+{
+    struct model_fixture *f = fixture_alloc(ram_size);
+    f->dev = testhost_model(f->h, model, props);
+    return f;
+}
+
+struct model_fixture *model_fixture_build(testhost_build_fn build,
+                                          uint64_t ram_size)
+{
+    struct model_fixture *f = fixture_alloc(ram_size);
+    assert_int_equal(testhost_create(f->h, build, &f->dev), 0);
+    return f;
+}
+
+void model_fixture_free(struct model_fixture *f)
+{
+    if (!f)
+        return;
+    vpci_dev_destroy(f->dev);
+    testhost_free(f->h);
+    free(f->snap);
+    free(f);
+}
+
+int model_fixture_teardown(void **state)
+{
+    model_fixture_free(*state);
+    return 0;
 }

@@ -72,4 +72,59 @@ int testhost_create(struct testhost *h, testhost_build_fn build,
 void testhost_map_bar(struct vpci_dev *dev, unsigned bar, uint64_t addr);
 void testhost_command(struct vpci_dev *dev, uint16_t bits);
 
+/*
+ * Where firmware (testhost_place_bar) puts BAR n: memory BARs at
+ * TESTHOST_MMIO_BASE + n * 16 MiB, IO BARs at TESTHOST_IO_BASE + n * 1 KiB.
+ * A BAR larger than its window fails the test.
+ */
+#define TESTHOST_MMIO_BASE 0xe0000000u
+#define TESTHOST_MMIO_STRIDE (16u << 20)
+#define TESTHOST_IO_BASE 0xc000u
+#define TESTHOST_IO_STRIDE 0x400u
+
+/* Program implemented BAR @bar (0..5) at its address above. */
+void testhost_place_bar(struct vpci_dev *dev, unsigned bar);
+
+/*
+ * Create registry model @model with @props plugged into @h (asserting
+ * success), place every implemented BAR and set COMMAND IO|MEM|MASTER,
+ * the way firmware would.
+ */
+struct vpci_dev *testhost_model(struct testhost *h, const char *model,
+                                const char *props);
+
+/* Set every RAM byte to @pattern(its address). */
+void testhost_fill(struct testhost *h, uint8_t (*pattern)(uint64_t addr));
+
+/* Program the 64-bit MSI capability at @cap with @addr / @data and enable
+ * it (one vector), asserting the function is then in MSI mode. */
+void testhost_enable_msi(struct vpci_dev *dev, unsigned cap, uint64_t addr,
+                         uint16_t data);
+
+/* An access of @len bytes at @off in BAR @bar, asserted to return 0. */
+uint64_t testhost_bar_rd(struct vpci_dev *dev, unsigned bar, uint64_t off,
+                         unsigned len);
+void testhost_bar_wr(struct vpci_dev *dev, unsigned bar, uint64_t off,
+                     unsigned len, uint64_t val);
+
+/*
+ * A model test's fixture: a host with @ram_size bytes of (zeroed) RAM,
+ * testhost_model(@model, @props) on it, and @snap, @ram_size bytes for a
+ * copy of RAM.
+ */
+struct model_fixture {
+    struct testhost *h;
+    struct vpci_dev *dev;
+    uint8_t *snap;
+};
+
+struct model_fixture *model_fixture_new(const char *model, const char *props,
+                                        uint64_t ram_size);
+void model_fixture_free(struct model_fixture *f);
+/* The same around a function built by @build (testhost_create). */
+struct model_fixture *model_fixture_build(testhost_build_fn build,
+                                          uint64_t ram_size);
+/* A cmocka teardown for a model_fixture in *@state. */
+int model_fixture_teardown(void **state);
+
 #endif

@@ -554,6 +554,136 @@ def reg_bar(m):
     return L
 
 
+def p2p(m):
+    """Peer-to-peer DMA: in QEMU a device's DMA that hits a memory BAR (its
+    own or another function's) is an MMIO access to that BAR, cut into
+    naturally aligned pieces of at most 8 bytes (the adapter's BAR ops);
+    vpci-host does the same through its memory decode.  epf-test's BAR1-5
+    are plain memory, so: COPY from its own BAR5 to RAM and READ (CRC
+    check) of BAR5, WRITE into BAR4, COPY from RAM into BAR3 at an odd
+    offset and from BAR5 into BAR2 (BAR to BAR).  Then an empty address of
+    the PCI window (above BAR5): on virt GPEX's unassigned_io_ops answer,
+    so a COPY from there succeeds with all ones and a COPY into it
+    succeeds and is dropped; on q35 nothing decodes it: COPY_FAIL with
+    SRC/DST_ADDR_INVALID (0xe0, 0x160).  epf-test moves data from its
+    command timer, not from inside an MMIO handler, so QEMU 7.2.x's
+    re-entrancy guard (virt_pci.py's window script) does not apply.  (COPY
+    into BAR0, its own registers, is left out: it would rewrite the
+    command being run.)"""
+    d = Dev(m)
+    p = Prng()
+    buf = d.ram
+    bar2, bar3, bar4, bar5 = d.bars[2], d.bars[3], d.bars[4], d.bars[5]
+    pat = bytes((i * 7 + 3) & 0xff for i in range(1024))
+    L = d.setup()
+    L += [f"memset 0x{buf:x} 0x1000 0x0"]
+    L += [f"write 0x{bar5:x} 0x400 0x{pat.hex()}"]
+    # COPY BAR5 -> buf, 1024 bytes: COPY_SUCCESS (0x50), buf = pat
+    L += d.cmd(COPY, src=bar5, dst=buf, size=1024, irq_type=INTX,
+               irq_number=1) + wait(took(1024, copy=True))
+    L += d.isr() + d.ack(COPY_OK)
+    L += [f"read 0x{buf:x} 16", f"b64read 0x{buf:x} 0x400",
+          f"readl 0x{buf + 0x400:x}"]                 # pat, then 0
+    # READ of BAR5 with pat's CRC: READ_SUCCESS (0x41); one byte off: 0x42
+    L += d.cmd(READ, src=bar5, checksum=crc(pat)) + wait(took(1024))
+    L += d.isr() + d.ack(READ_OK)
+    L += d.cmd(READ, src=bar5 + 1, size=1023, checksum=crc(pat[1:]))
+    L += wait(took(1023)) + d.isr() + d.ack(READ_OK)    # 0x41 (unaligned)
+    # WRITE 100 bytes into BAR4 + 3: WRITE_SUCCESS, CHECKSUM = crc(w)
+    w = p.data(100)
+    L += d.cmd(WRITE, dst=bar4 + 3, size=100) + wait(took(100))
+    L += d.isr() + d.rd(CHECKSUM) + d.ack(WRITE_OK)     # 0x44, crc(w)
+    L += [f"read 0x{bar4:x} 0x70"]                      # 0 0 0 w... 0
+    # COPY RAM -> BAR3 + 0x11, 37 bytes (pieces 1, 2, 4, 8, ... at the BAR)
+    L += d.cmd(COPY, src=buf + 5, dst=bar3 + 0x11, size=37)
+    L += wait(took(37, copy=True)) + d.isr() + d.ack(COPY_OK)
+    L += [f"read 0x{bar3:x} 0x40"]                      # pat[5:42] at 0x11
+    # COPY BAR5 + 0x100 -> BAR2 + 0x1f0, 0x20 bytes: BAR to BAR
+    L += d.cmd(COPY, src=bar5 + 0x100, dst=bar2 + 0x1f0, size=0x20)
+    L += wait(took(0x20, copy=True)) + d.isr() + d.ack(COPY_OK)
+    L += [f"read 0x{bar2 + 0x1e8:x} 0x30"]
+    # the empty window above BAR5
+    empty = d.bars[5] + BAR_SIZES[5] + 0x1000
+    L += [f"memset 0x{buf:x} 0x40 0x11"]
+    L += d.cmd(COPY, src=empty, dst=buf, size=32)
+    L += wait(took(32, copy=True)) + d.isr() + d.ack(0)  # virt 0x50, q35 0xe0
+    L += [f"read 0x{buf:x} 0x28"]               # virt: 32 x ff; q35: 0x11s
+    L += d.cmd(COPY, src=buf, dst=empty, size=32)
+    L += wait(took(32, copy=True)) + d.isr() + d.ack(0)  # virt 0x50, q35 0x160
+    L += [f"readl 0x{empty:x}"]                 # virt all ones, q35 0
+    L += d.cmd(READ, src=empty + 4, size=8, checksum=crc(b"\xff" * 8))
+    L += wait(took(8)) + d.isr() + d.ack(0)     # virt 0x41, q35 0xc2
+    return L
+
+
+PEER_ARGS = "-device vpci-epf-test,addr=02.0"
+
+
+def p2p_peer(m):
+    """Peer to peer between two functions: a second epf-test at 00:02.0
+    (PEER_ARGS; the runner gives vpci-host `-device epf-test,addr=02.0`),
+    its BARs 2 MiB above the first's.  The first one's DMA reaches the
+    peer's BARs as MMIO: COPY from the peer's BAR5 to RAM, READ (CRC) of
+    it, WRITE into the peer's BAR4, COPY from RAM into its BAR3 and from
+    its BAR5 into the first one's BAR2; the peer's COPY from the first
+    one's BAR2 into its own; the first one's COPY of the peer's registers
+    (BAR0, read while the peer is idle); then the peer's memory decode off:
+    the same addresses are an empty window (virt: all ones, COPY_SUCCESS;
+    q35: COPY_FAIL | SRC_ADDR_INVALID, 0xe0)."""
+    d = Dev(m)
+    p = Prng()
+    buf = d.ram
+    peer = [b + 0x200000 for b in d.bars]
+    pregs = peer[0]
+    pat = bytes((i * 13 + 1) & 0xff for i in range(1024))
+    L = d.setup()
+    for i, base in enumerate(peer):
+        L += m.cfg_wr(0x10 + 4 * i, base, dev=2)
+    L += m.cfg_wr(0x04, CMD_MEM | CMD_MASTER, 2, dev=2)
+    L += [f"memset 0x{buf:x} 0x1000 0x0"]
+    L += [f"write 0x{peer[5]:x} 0x400 0x{pat.hex()}"]
+    # COPY peer BAR5 -> buf: 0x50, buf = pat
+    L += d.cmd(COPY, src=peer[5], dst=buf, size=1024, irq_type=INTX,
+               irq_number=1) + wait(took(1024, copy=True))
+    L += d.isr() + d.ack(COPY_OK)
+    L += [f"b64read 0x{buf:x} 0x400", f"readl 0x{buf + 0x400:x}"]
+    # READ of the peer's BAR5 with pat's CRC: 0x41
+    L += d.cmd(READ, src=peer[5], checksum=crc(pat)) + wait(took(1024))
+    L += d.isr() + d.ack(READ_OK)
+    # WRITE 100 bytes into the peer's BAR4 + 3: 0x44, CHECKSUM crc(w)
+    p.data(100)
+    L += d.cmd(WRITE, dst=peer[4] + 3, size=100) + wait(took(100))
+    L += d.isr() + d.rd(CHECKSUM) + d.ack(WRITE_OK)
+    L += [f"read 0x{peer[4]:x} 0x70"]
+    # COPY buf + 5 -> peer BAR3 + 0x11, 37 bytes: 0x50
+    L += d.cmd(COPY, src=buf + 5, dst=peer[3] + 0x11, size=37)
+    L += wait(took(37, copy=True)) + d.isr() + d.ack(COPY_OK)
+    L += [f"read 0x{peer[3]:x} 0x40"]
+    # COPY peer BAR5 + 0x100 -> own BAR2 + 0x1f0, 0x20 bytes: BAR to BAR
+    L += d.cmd(COPY, src=peer[5] + 0x100, dst=d.bars[2] + 0x1f0, size=0x20)
+    L += wait(took(0x20, copy=True)) + d.isr() + d.ack(COPY_OK)
+    L += [f"read 0x{d.bars[2] + 0x1e8:x} 0x30"]
+    # the peer's own COPY: the first one's BAR2 + 0x1f0 -> its BAR2 + 8
+    pw = lambda off, v: [f"writel 0x{pregs + off:x} 0x{v:x}"]   # noqa: E731
+    L += pw(SRC_LO, d.bars[2] + 0x1f0) + pw(SRC_HI, 0)
+    L += pw(DST_LO, peer[2] + 8) + pw(DST_HI, 0) + pw(SIZE, 0x20)
+    L += pw(COMMAND, COPY) + wait(took(0x20, copy=True))
+    L += [f"readl 0x{pregs + STATUS:x}", f"read 0x{peer[2]:x} 0x30"]
+    # the peer's registers, as the first one's COPY source (0x34 bytes):
+    # MAGIC .. CAPS as the peer holds them
+    L += [f"memset 0x{buf:x} 0x40 0x0"]
+    L += d.cmd(COPY, src=pregs, dst=buf, size=0x34)
+    L += wait(took(0x34, copy=True)) + d.isr() + d.ack(COPY_OK)
+    L += [f"read 0x{buf:x} 0x38"]
+    # the peer's memory decode off: nothing claims its BAR5 any more
+    L += m.cfg_wr(0x04, CMD_MASTER, 2, dev=2)
+    L += [f"memset 0x{buf:x} 0x40 0x11"]
+    L += d.cmd(COPY, src=peer[5], dst=buf, size=32)
+    L += wait(took(32, copy=True)) + d.isr() + d.ack(0)  # virt 0x50, q35 0xe0
+    L += [f"read 0x{buf:x} 0x28"]
+    return L
+
+
 def scripts(m):
     return {
         "regs": (regs(m), ""),
@@ -563,4 +693,6 @@ def scripts(m):
         "msi": (msi(m), ""),
         "msix": (msix(m), ""),
         "reg_bar": (reg_bar(m), "reg_bar=2,msi=off,msix_vectors=4"),
+        "p2p": (p2p(m), ""),
+        "p2p_peer": (p2p_peer(m), "", PEER_ARGS),
     }

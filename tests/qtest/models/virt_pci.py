@@ -492,12 +492,53 @@ def flr(m):
     return L
 
 
+def window(m):
+    """MUL2/MUL4 with an address of the PCI window no BAR claims (BAR0's
+    4 KiB above it, at m.mmio + 1 MiB) as source or destination.  In QEMU
+    the DMA goes to system memory: on virt GPEX backs the windows with
+    unassigned_io_ops, so the job succeeds reading all ones (MUL2:
+    0xfffffffe words; INT_STATUS 0x1, ERROR_CODE 0) and a job writing there
+    succeeds with the result dropped; on q35 nothing decodes the address:
+    ERR_SRC (INT_STATUS 0x11, ERROR_CODE 4, ERROR_ADDR = the source) and
+    ERR_DST (code 5).  Then the function's own BAR0 as the source: the
+    job runs inside the CTRL write's MMIO handler, and QEMU 7.2.x's
+    re-entrancy guard refuses an access to a device's MMIO while one of
+    its handlers runs ("Blocked re-entrant IO" on QEMU's stderr), so the
+    DMA fails: ERR_SRC, ERROR_ADDR = BAR0, RAM untouched; vpci-host has
+    the same guard (mockhost/decode.c)."""
+    d = Dev(m)
+    b = d.ram + 0x2000
+    empty = m.mmio + 0x100000
+    L = d.setup()
+    L += ["memset 0x%x 0x40 0x5a" % b]
+    # from the empty window: virt 0x1, 0, 0 and b = fffffffe x4;
+    # q35 0x11, 4, empty and b untouched (0x5a5a5a5a)
+    L += d.job(empty, b, 16, MUL2) + d.status() + [f"read 0x{b:x} 0x14"]
+    L += d.wr(INT_CLEAR, 0xff)
+    # MUL4 from 8 bytes lower (still empty: BAR0 is 4 KiB at m.mmio):
+    # virt 0x2, 0, 0 and b = fffffffc x4; q35 0x12, 4
+    L += d.job(empty - 8, b, 16, MUL4) + d.status() + [f"read 0x{b:x} 0x14"]
+    L += d.wr(INT_CLEAR, 0xff)
+    # into the empty window: virt 0x1, 0, 0 (dropped, reads all ones);
+    # q35 0x11, 5, empty (reads 0)
+    L += d.job(b, empty + 0x40, 16, MUL2) + d.status()
+    L += [f"readl 0x{empty + 0x40:x}"]
+    L += d.wr(INT_CLEAR, 0xff)
+    # its own registers as the source, from inside its CTRL handler:
+    # refused (0x11, 4, BAR0), b still fffffffc... from the MUL4 (virt)
+    L += d.wr(INT_MASK, 0x3)
+    L += d.job(d.bar0, b, 16, MUL2) + d.status() + [f"read 0x{b:x} 0x14"]
+    L += d.wr(INT_CLEAR, 0xff) + d.wr(INT_MASK, 0)
+    return L
+
+
 def scripts(m):
     s = {
         "regs": (regs(m), ""),
         "mul": (mul(m), ""),
         "errors": (errors(m), ""),
         "intx": (intx(m), ""),
+        "window": (window(m), ""),
         "msi": (msi(m), "msi=on"),
         "msix": (msix(m), "msi=on,msix=on"),
         "flr": (flr(m), "msi=on,pcie=on"),
