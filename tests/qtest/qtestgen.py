@@ -74,3 +74,23 @@ VIRT = Machine("virt", "aarch64", ecam=0x4010000000, mmio=0x10000000,
                mmio_end=0x3eff0000, ram=0x41000000, prelude=[],
                config_size=4096)
 MACHINES = {"q35": Q35, "virt": VIRT}
+
+
+class Regs:
+    """qtest lines for a device's register block at self.regs (an absolute
+    address): rd/wr at an offset with the block's natural access (op)."""
+
+    def __init__(self, m, regs, rd_op="readl", wr_op="writel"):
+        self.m = m
+        self.regs = regs
+        self.ram = m.ram
+        self._rd_op, self._wr_op = rd_op, wr_op
+
+    def r(self, off):
+        return f"0x{self.regs + off:x}"
+
+    def rd(self, off, op=None):
+        return [f"{op or self._rd_op} {self.r(off)}"]
+
+    def wr(self, off, val, op=None):
+        return [f"{op or self._wr_op} {self.r(off)} 0x{val:x}"]

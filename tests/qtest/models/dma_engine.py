@@ -16,7 +16,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import qtestgen  # noqa: E402,F401  (the Machine objects scripts() gets)
+import qtestgen  # noqa: E402  (Machine objects, Regs)
 
 MODEL = "dma-engine"
 
@@ -45,20 +45,10 @@ RAM_END = {"q35": 0x8000000, "virt": 0x48000000}
 UNMAPPED = {"q35": 0x10000000, "virt": 0x50000000}
 
 
-class Dev:
+class Dev(qtestgen.Regs):
     def __init__(self, m):
-        self.m = m
         self.bar0 = m.mmio
-        self.ram = m.ram
-
-    def r(self, off):
-        return f"0x{self.bar0 + REGS + off:x}"
-
-    def rd(self, off, op="readq"):
-        return [f"{op} {self.r(off)}"]
-
-    def wr(self, off, val, op="writeq"):
-        return [f"{op} {self.r(off)} 0x{val:x}"]
+        super().__init__(m, self.bar0 + REGS, "readq", "writeq")
 
     def setup(self, command=CMD_MEM | CMD_MASTER):
         L = list(self.m.prelude)

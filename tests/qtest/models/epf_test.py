@@ -21,7 +21,7 @@ import sys
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import qtestgen  # noqa: E402,F401  (the Machine objects scripts() gets)
+import qtestgen  # noqa: E402  (Machine objects, Regs)
 
 MODEL = "epf-test"
 
@@ -89,21 +89,10 @@ def crc(data):
     return zlib.crc32(data) ^ 0xffffffff
 
 
-class Dev:
+class Dev(qtestgen.Regs):
     def __init__(self, m, reg_bar=0):
-        self.m = m
         self.bars = [m.mmio + o for o in BAR_OFFS]
-        self.regs = self.bars[reg_bar]
-        self.ram = m.ram
-
-    def r(self, off):
-        return f"0x{self.regs + off:x}"
-
-    def rd(self, off, op="readl"):
-        return [f"{op} {self.r(off)}"]
-
-    def wr(self, off, val, op="writel"):
-        return [f"{op} {self.r(off)} 0x{val:x}"]
+        super().__init__(m, self.bars[reg_bar])
 
     def setup(self, command=CMD_MEM | CMD_MASTER):
         L = list(self.m.prelude)

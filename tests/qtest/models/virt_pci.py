@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import qtestgen  # noqa: E402,F401  (the Machine objects scripts() gets)
+import qtestgen  # noqa: E402  (Machine objects, Regs)
 
 MODEL = "virt-pci"
 
@@ -48,24 +48,14 @@ MSI_CAP, MSIX_CAP, PCIE_CAP = 0x40, 0x60, 0x70
 CMD_IO, CMD_MEM, CMD_MASTER, CMD_INTX_DISABLE = 0x1, 0x2, 0x4, 0x400
 
 
-class Dev:
+class Dev(qtestgen.Regs):
     """Line builders for one machine: registers, IO BAR, config space."""
 
     def __init__(self, m):
-        self.m = m
         self.bar0 = m.mmio
         self.bar2 = m.mmio + 0x1000
         self.port = IO_PORT[m.name]
-        self.ram = m.ram
-
-    def r(self, off):
-        return f"0x{self.bar0 + off:x}"
-
-    def rd(self, off, op="readl"):
-        return [f"{op} {self.r(off)}"]
-
-    def wr(self, off, val, op="writel"):
-        return [f"{op} {self.r(off)} 0x{val:x}"]
+        super().__init__(m, self.bar0)
 
     def io_rd(self, off, size=4):
         if IO_CPU[self.m.name] is None:
