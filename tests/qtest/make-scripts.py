@@ -25,7 +25,8 @@ Where the scripts come from, for each model and machine (qtestgen.MACHINES):
 A model's own script replaces a generic one of the same name (edu's
 bar_sizing replaces the generic one: it checks all that and more).
 Output: NAME.qtest, NAME.props (device properties, one line, when there
-are any) and NAME.args (extra command-line words, when there are any);
+are any), NAME.args (extra command-line words, when there are any) and
+NAME.pace (where QEMU's device must be waited for: qtestgen.Pace);
 files of a model/machine directory that this run did not write are removed.
 """
 import argparse
@@ -61,10 +62,13 @@ class Edu:
             self.bar, self.bar2 = m.mmio, m.mmio + 0x100000
             # 0x100000 -> m.ram: past the DTB QEMU's virt puts at RAM's start
             self.shift = m.ram - 0x100000
-        # A 32 MiB memset of free RAM: in QEMU it takes a few ms of real
-        # time, so edu's factorial thread is done before the next command
-        # reads the result.
-        self.delay = f"memset 0x{self.ram(0x1000000):x} 0x2000000 0"
+        # QEMU's edu computes a factorial on a thread: wait until the
+        # status register's "computing" bit (0x01) is clear.
+        self.fact_done = qtestgen.Pace(f"readl {self.r(0x20)}", 0x1, 0x0)
+        # ... and, with the factorial interrupt enabled, until the thread
+        # has raised it (interrupt status bit 0x1): it clears "computing"
+        # first and takes QEMU's big lock to raise the interrupt after.
+        self.fact_irq = qtestgen.Pace(f"readl {self.r(0x24)}", 0x1, 0x1)
 
     def ram(self, addr):
         """A buffer address of the q35 scripts, on this machine."""
@@ -145,14 +149,14 @@ def factorial(m):
     """Factorials (0 to 100: 32-bit wrap, 0 from 34 on), the status
     register (only bit 7 writable), an 8-byte write that edu ignores."""
     e = Edu(m)
-    reg, DELAY = e.r, e.delay
+    reg, DONE = e.r, e.fact_done
     L = e.map_bar() + [f"readl {reg(0x20)}", f"readl {reg(0x08)}"]
     for n in (0, 1, 5, 10, 12, 13, 20, 33, 34, 100):
-        L += [f"writel {reg(0x08)} 0x{n:x}", DELAY, f"readl {reg(0x20)}", f"readl {reg(0x08)}"]
+        L += [f"writel {reg(0x08)} 0x{n:x}", DONE, f"readl {reg(0x20)}", f"readl {reg(0x08)}"]
     L += [f"writel {reg(0x20)} 0x80", f"readl {reg(0x20)}",
           f"writel {reg(0x20)} 0xffffffff", f"readl {reg(0x20)}",
           f"writel {reg(0x20)} 0x0", f"readl {reg(0x20)}"]
-    L += [f"writeq {reg(0x08)} 7", DELAY, f"readl {reg(0x08)}"]
+    L += [f"writeq {reg(0x08)} 7", DONE, f"readl {reg(0x08)}"]
     L += [f"readl {reg(0x24)}"]
     return L
 
@@ -219,7 +223,7 @@ def irq_status(m):
     Interrupt Disable, the factorial interrupt (status bit 7 -> 0x1), the
     DMA interrupt (command bit 2 -> 0x100)."""
     e = Edu(m)
-    rd, wr, reg, DELAY = m.cfg_rd, m.cfg_wr, e.r, e.delay
+    rd, wr, reg = m.cfg_rd, m.cfg_wr, e.r
     L = e.map_bar()
     L += [f"readl {reg(0x24)}", f"writel {reg(0x60)} 0x5", f"readl {reg(0x24)}"]
     L += rd(0x06, 2)                                       # INTx status bit 3
@@ -233,7 +237,7 @@ def irq_status(m):
     L += [f"writeq {reg(0x60)} 0x1", f"readl {reg(0x24)}"]  # 8 bytes: ignored
     L += [f"readl {reg(0x60)}", f"readl {reg(0x64)}"]       # write-only
     # factorial with its interrupt
-    L += [f"writel {reg(0x20)} 0x80", f"writel {reg(0x08)} 6", DELAY,
+    L += [f"writel {reg(0x20)} 0x80", f"writel {reg(0x08)} 6", e.fact_irq,
           f"readl {reg(0x20)}", f"readl {reg(0x08)}", f"readl {reg(0x24)}"]
     L += rd(0x06, 2)
     L += [f"writel {reg(0x64)} 0x1", f"readl {reg(0x24)}", f"writel {reg(0x20)} 0x0"]
@@ -592,7 +596,15 @@ def write_dir(d, scripts):
     for name, entry in sorted(scripts.items()):
         lines, props = entry[0], entry[1]
         args = entry[2] if len(entry) > 2 else ""
-        files = {".qtest": "\n".join(lines) + "\n"}
+        qtest, pace = [], []
+        for ln in lines:
+            if isinstance(ln, qtestgen.Pace):
+                pace.append(ln.line(len(qtest)))
+            else:
+                qtest.append(ln)
+        files = {".qtest": "\n".join(qtest) + "\n"}
+        if pace:
+            files[".pace"] = "\n".join(pace) + "\n"
         if props:
             files[".props"] = props + "\n"
         if args:
@@ -603,7 +615,7 @@ def write_dir(d, scripts):
             wrote.add(name + ext)
     for path in glob.glob(os.path.join(d, "*")):
         if os.path.basename(path) not in wrote and \
-                path.endswith((".qtest", ".props", ".args")):
+                path.endswith((".qtest", ".props", ".args", ".pace")):
             os.remove(path)
     return len([n for n in wrote if n.endswith(".qtest")])
 

@@ -76,6 +76,25 @@ VIRT = Machine("virt", "aarch64", ecam=0x4010000000, mmio=0x10000000,
 MACHINES = {"q35": Q35, "virt": VIRT}
 
 
+class Pace:
+    """Not a qtest line: a point where QEMU's device may still be working
+    on its own thread (QEMU's edu computes factorials on one), so the
+    next command must wait for it, as a driver polls a status bit.
+    run-compare.sh, for QEMU only, repeats READ (e.g. "readl 0xfea00020")
+    until (value & mask) == value_wanted, leaves those reads out of the
+    transcript, and fails after 10 s.  vpci-host runs device work
+    synchronously, so it gets no pacing; a model that did not finish in
+    time would show up as a different transcript.  make-scripts.py takes
+    Pace entries out of the .qtest and writes them to NAME.pace as
+    "N READ MASK VALUE": wait after the answer to line N."""
+
+    def __init__(self, read, mask, value):
+        self.read, self.mask, self.value = read, mask, value
+
+    def line(self, after):
+        return f"{after} {self.read} 0x{self.mask:x} 0x{self.value:x}"
+
+
 class Regs:
     """qtest lines for a device's register block at self.regs (an absolute
     address): rd/wr at an offset with the block's natural access (op)."""

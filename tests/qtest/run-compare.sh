@@ -43,8 +43,13 @@
 # qtest input ends, so it is fed one command at a time: each command is
 # sent once the previous one's answer (the first line that is not an
 # "IRQ ..." event) is in, as libqtest does; QEMU is killed after the last
-# answer.  This also lets edu's factorial thread in QEMU run between
-# commands.  A "Bail out!" line (a failed assertion in QEMU's qtest.c) ends
+# answer.  A device that works on a thread of its own (QEMU's edu
+# computes factorials on one) is waited for where the script's NAME.pace
+# file says so: "N READ MASK VALUE" repeats READ after the answer to line
+# N until (value & MASK) == VALUE, as a driver polls a status bit; those
+# reads (not any "IRQ ..." event meanwhile) are left out of the transcript,
+# and no answer in time (VPCI_QTEST_TIMEOUT) is a failure.  vpci-host runs
+# device work synchronously and gets no pacing.  A "Bail out!" line (a failed assertion in QEMU's qtest.c) ends
 # the transcript, as the abort that follows it does.
 #
 # Transcripts: DIR/MODEL/MACHINE/NAME.DEVICE for each QEMU device (e.g.
@@ -157,11 +162,51 @@ OUT="$OUT/$MODEL/$MACHINE"
 mkdir -p "$OUT" || die "cannot create $OUT"
 trap '' PIPE
 
+# load_pace PACEFILE: fill pace[N]="READ MASK VALUE" from NAME.pace
+declare -A pace
+load_pace() {
+    local n read_cmd addr mask value
+    pace=()
+    [[ -f $1 ]] || return 0
+    while read -r n read_cmd addr mask value; do
+        [[ $n =~ ^[0-9]+$ && $read_cmd =~ ^read[bwlq]$ && -n $value ]] ||
+            die "$1: not a pace line: '$n $read_cmd $addr $mask $value'"
+        pace[$n]="$read_cmd $addr $mask $value"
+    done <"$1"
+}
+
+# wait_paced QIN QOUT OUTFILE ERRFILE "READ ADDR MASK VALUE": repeat READ
+# until the condition holds; 0 when it did, 1 on a timeout, 2 if QEMU died
+wait_paced() {
+    local qin=$1 qout=$2 outf=$3 errf=$4 ans st v
+    local -a p=($5)
+    local deadline=$((SECONDS + ANSWER_TIMEOUT))
+    while [[ $SECONDS -lt $deadline ]]; do
+        printf '%s %s\n' "${p[0]}" "${p[1]}" >&"$qout" 2>/dev/null || return 2
+        while :; do
+            IFS= read -r -t "$ANSWER_TIMEOUT" ans <&"$qin"
+            st=$?
+            [[ $st -gt 128 ]] && break 2
+            [[ $st -ne 0 ]] && return 2
+            [[ $ans == "IRQ "* ]] || break
+            printf '%s\n' "$ans" >>"$outf"
+        done
+        [[ $ans =~ ^OK\ (0x[0-9a-fA-F]+)$ ]] || {
+            echo "run-compare: pacing read '${p[0]} ${p[1]}' answered '$ans'" >>"$errf"
+            return 1
+        }
+        v=${BASH_REMATCH[1]}
+        (( (v & p[2]) == p[3] )) && return 0
+    done
+    echo "run-compare: '${p[0]} ${p[1]}' & ${p[2]} never became ${p[3]} in ${ANSWER_TIMEOUT}s" >>"$errf"
+    return 1
+}
+
 # run_qemu DEVICESPEC SCRIPT OUTFILE ERRFILE ARGS...: the paced QEMU
 # session with -device DEVICESPEC.
 run_qemu() {
     local device=$1 script=$2 outf=$3 errf=$4; shift 4
-    local line ans qin qout st rc=0
+    local line ans qin qout st n=0 rc=0
     QEMU_DIED=0
     coproc QEMU_CO {
         exec "$QEMU_BIN" -machine "$MACHINE" -accel qtest -qtest stdio -qtest-log none \
@@ -190,6 +235,13 @@ run_qemu() {
             [[ $ans == "IRQ "* ]] || break
         done
         [[ $ans == "Bail out! "* ]] && break
+        n=$((n + 1))
+        if [[ -n ${pace[$n]:-} ]]; then
+            wait_paced "$qin" "$qout" "$outf" "$errf" "${pace[$n]}"
+            st=$?
+            [[ $st -eq 2 ]] && { QEMU_DIED=1; break; }
+            [[ $st -ne 0 ]] && { rc=1; break; }
+        fi
     done <"$script"
     exec {qin}<&- {qout}>&-
     # SIGKILL: a QEMU stuck in a command (a long clock_step) does not
@@ -215,6 +267,7 @@ for script in "${scripts[@]}"; do
         hargs+=("$w") prev=$w
     done
     [[ -f $propsfile ]] && read -r props <"$propsfile"
+    load_pace "${script%.qtest}.pace"
     v="$OUT/$name.vpci-host" verr="$OUT/$name.vpci-host.stderr"
     ok=1 died=0 files=("$v" "$verr")
     for d in "${devices[@]}"; do
