@@ -54,9 +54,12 @@ struct vpci_host_ops {
                   size_t len, enum vpci_dma_dir dir);
 
     /*
-     * 1 when the function's DMA addresses are IOVAs that an IOMMU in front
-     * of it translates, 0 when they reach system memory as they are.
-     * Models that need isolation ask through vpci_dma_translated().
+     * 1 when an IOMMU sits in front of the function, so its DMA addresses
+     * are IOVAs that the IOMMU decodes; 0 when they reach system memory as
+     * they are.  It says where the IOMMU is, not how its software set it
+     * up: a pass-through context or a bypass STE still answers 1, as a
+     * real device cannot tell either.  Models that need isolation ask
+     * through vpci_dma_translated().
      */
     int (*dma_translated)(void *host, struct vpci_dev *dev);
 

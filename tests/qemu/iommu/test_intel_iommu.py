@@ -21,7 +21,8 @@ The edu sequence runs on QEMU's own edu and on libvpci's vpci-edu (the
 adapter), and everything each observes is compared, except one documented
 difference (a write that runs past a faulting page: QEMU's edu goes on,
 the model stops); vpci-dma-engine runs its own register sequence with the
-same checks.  Every check prints
+same checks.  The device-side sequences and checks are iommu_dma.py's,
+shared with test_smmuv3.py.  Every check prints
 "PASS name" or "FAIL name: why".  Exit 0 if all pass, 1 if one fails, 77
 if there is no QEMU (unless VPCI_REQUIRE_QEMU=1).  See README.md here.
 """
@@ -32,8 +33,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))          # tests/qemu
 import qemulib                                     # noqa: E402
-from qemulib import Checks, Qemu, fmt              # noqa: E402
+from qemulib import Checks, Qemu                   # noqa: E402
 from qtestgen import PIT_QUIET, Q35                # noqa: E402
+import iommu_dma                                   # noqa: E402
+from iommu_dma import PAGE, Run, compare           # noqa: E402
 
 # ====================================================================
 # VT-d: registers (Intel VT-d spec 3.x chapter 11; QEMU 7.2
@@ -79,7 +82,6 @@ FR_READ = 0x06                  # read, PTE without R (unmapped)
 # Page-table entry bits (second-level, legacy mode)
 PTE_R = 1 << 0
 PTE_W = 1 << 1
-PAGE = 0x1000
 
 
 def cap_fields(cap):
@@ -254,109 +256,15 @@ class VtdDriver:
 
 
 # ====================================================================
-# Guest memory plan (q35 default RAM is 128 MiB)
+# Guest memory plan (q35 default RAM is 128 MiB): iommu_dma.Plan with
+# the VT-d tables from 0x100000, the IOVA window at 0x2000000 (under
+# edu's 28-bit DMA mask) and its physical pages at 0x3000000.
 # ====================================================================
 
-TABLES = 0x00100000             # VT-d root/context/page tables from here
+PLAN = iommu_dma.Plan(tables=0x00100000, iova=0x02000000, phys=0x03000000)
 DEVFN = 0x08                    # 00:01.0
 SID = 0x0008                    # source-id: bus 0, devfn 0x08
 DOMAIN = 1
-IOVA = 0x02000000               # IOVA window (under edu's 28-bit mask)
-# IOVA page -> (physical page, permission); page 5 is not mapped.
-MAPPING = {0: (0x03007000, PTE_R | PTE_W),   # device read, part 1
-           1: (0x03003000, PTE_R | PTE_W),   # device read, part 2
-           2: (0x03006000, PTE_R | PTE_W),   # device write, part 1
-           3: (0x03002000, PTE_R | PTE_W),   # device write, part 2
-           4: (0x03005000, PTE_R),           # read-only
-           6: (0x03004000, PTE_R | PTE_W)}   # after the unmapped page
-UNMAPPED = IOVA + 5 * PAGE
-RO = IOVA + 4 * PAGE
-PHYS_RO = MAPPING[4][0]
-
-DECOY = 0xee                    # RAM at physical == IOVA: must stay
-GUARD = 0x11                    # the mapped physical pages around the data
-RO_FILL = 0x44                  # the read-only page
-
-# QEMU 7.2's edu aborts (hw_error) on a buffer range that ends at the
-# buffer's last byte, so a copy is 3 KiB, not 4: 2 KiB + 1 KiB across
-# two IOVA pages on each side.
-LEN = 0xc00
-SRC_IOVA = IOVA + 0x800             # IOVA pages 0 and 1
-DST_IOVA = IOVA + 2 * PAGE + 0x800  # IOVA pages 2 and 3
-
-
-def phys_of(iova):
-    page, off = divmod(iova - IOVA, PAGE)
-    return MAPPING[page][0] + off
-
-
-def pieces(iova, length):
-    """(iova, phys, n) of each page piece of [iova, iova + length)."""
-    out = []
-    while length:
-        n = min(length, PAGE - (iova & 0xfff))
-        out.append((iova, phys_of(iova), n))
-        iova += n
-        length -= n
-    return out
-
-
-def pattern(n, seed=0x5a):
-    """Bytes that differ from their neighbours and repeat only every
-    65 KiB, so a shifted or misplaced copy does not match."""
-    return bytes((i * 7 + (i >> 8) * 3 + seed) & 0xff for i in range(n))
-
-
-def fill_ram(q):
-    """Decoys at physical == IOVA, guards on the mapped pages, the source
-    data where SRC_IOVA translates to, the read-only page's contents."""
-    q.memset(IOVA, 7 * PAGE, DECOY)
-    for _, (phys, _) in MAPPING.items():
-        q.memset(phys, PAGE, GUARD)
-    q.memset(PHYS_RO, PAGE, RO_FILL)
-    data = pattern(LEN)
-    pos = 0
-    for _, phys, n in pieces(SRC_IOVA, LEN):
-        q.memwrite(phys, data[pos:pos + n])
-        pos += n
-    return data
-
-
-def read_iova(q, iova, length):
-    """What RAM holds where [iova, iova + length) translates to."""
-    return b"".join(q.memread(phys, n) for _, phys, n in pieces(iova, length))
-
-
-# ====================================================================
-# One device's run: checks plus the observations compared across devices
-# ====================================================================
-
-class Run:
-    def __init__(self, checks, label):
-        self.checks = checks
-        self.label = label
-        self.seen = {}                # name -> observed value
-
-    def equal(self, name, got, want, compare=True):
-        """A check; its observed value is compared across devices unless
-        compare is False (a documented difference)."""
-        if compare:
-            self.seen[name] = got
-        if isinstance(got, bytes) and isinstance(want, bytes) and got != want:
-            at = next((i for i, (a, b) in enumerate(zip(got, want))
-                       if a != b), min(len(got), len(want)))
-            return self.checks.check(
-                f"{self.label}: {name}", False,
-                f"differs from byte 0x{at:x} on: got {fmt(got[at:])}, "
-                f"want {fmt(want[at:])}")
-        return self.checks.equal(f"{self.label}: {name}", got, want)
-
-    def true(self, name, cond, why=""):
-        self.seen[name] = bool(cond)
-        return self.checks.check(f"{self.label}: {name}", cond, why)
-
-    def info(self, text):
-        print(f"    {self.label}: {text}")
 
 
 def start_qemu(binary, device):
@@ -372,7 +280,7 @@ def setup_iommu(q, run):
     """Probe, tables, root pointer, invalidation, enable: a driver's
     order.  Returns the driver."""
     q.run(PIT_QUIET)
-    d = VtdDriver(q, TABLES)
+    d = VtdDriver(q, PLAN.tables)
     run.true("VT-d: CAP.SAGAW offers a width to use", d.probe(),
              f"CAP 0x{d.cap:x}")
     run.info(f"VER 0x{d.version:x} CAP 0x{d.cap:016x} ECAP 0x{d.ecap:016x}: "
@@ -384,12 +292,10 @@ def setup_iommu(q, run):
     run.equal("VT-d: GSTS at reset (translation off)", d.rd32(GSTS_REG), 0)
     run.true("VT-d: CAP.MGAW covers the IOVAs", d.capf["mgaw"] >= 39)
     d.build(bus=0, devfn=DEVFN, domain=DOMAIN)
-    for page, (phys, perm) in MAPPING.items():
-        d.map(IOVA + page * PAGE, phys, perm)
-    run.info("mapped " + ", ".join(
-        f"IOVA 0x{IOVA + p * PAGE:x}->0x{ph:x}"
-        f"{'' if pm & PTE_W else ' (RO)'}" for p, (ph, pm) in MAPPING.items())
-        + f"; IOVA 0x{UNMAPPED:x} unmapped")
+    for page, (phys, writable) in PLAN.mapping.items():
+        d.map(PLAN.iova + page * PAGE, phys,
+              PTE_R | PTE_W if writable else PTE_R)
+    run.info("mapped " + PLAN.describe())
     gsts = d.set_root()
     run.equal("VT-d: RTADDR read back", d.rd64(RTADDR_REG), d.root)
     run.equal("VT-d: GSTS.RTPS after GCMD.SRTP", gsts & GSTS_RTPS, GSTS_RTPS)
@@ -398,53 +304,6 @@ def setup_iommu(q, run):
     run.equal("VT-d: GSTS.TES after GCMD.TE", gsts & GSTS_TES, GSTS_TES)
     run.equal("VT-d: no fault after enabling", d.rd32(FSTS_REG), 0)
     return d
-
-
-def check_fault(run, d, what, iova, reason, is_read):
-    """FSTS/FRCD after one fault; then clear it and see it clear."""
-    fsts, lo, hi, fectl = d.fault()
-    f = frcd_decode(lo, hi)
-    run.info(f"{what}: FSTS 0x{fsts:08x}, {frcd_text(lo, hi)}, "
-             f"FECTL 0x{fectl:08x}")
-    # PPF: a recording register holds a fault; PFO clear: none was lost;
-    # FRI 0: it is in register 0.
-    run.equal(f"{what}: FSTS (PPF set, PFO clear, FRI 0)", fsts, FSTS_PPF)
-    run.equal(f"{what}: FSTS.PFO", fsts & FSTS_PFO, 0)
-    run.equal(f"{what}: FRCD.F", f["F"], 1)
-    run.equal(f"{what}: FRCD source-id (00:01.0)", f["sid"], SID)
-    run.equal(f"{what}: FRCD fault reason", f["reason"], reason)
-    run.equal(f"{what}: FRCD faulting IOVA page", f["iova_page"],
-              iova & ~0xfff)
-    run.equal(f"{what}: FRCD.T ({'read' if is_read else 'write'})",
-              f["T"], 1 if is_read else 0)
-    # The fault event is masked (FECTL.IM from reset): pending, not sent.
-    run.equal(f"{what}: FECTL (IM, IP pending)", fectl, FECTL_IM | FECTL_IP)
-    d.clear_fault()
-    fsts, lo, hi, fectl = d.fault()
-    run.equal(f"{what}: FRCD.F after W1C", hi & FRCD_F, 0)
-    run.equal(f"{what}: FSTS after clearing", fsts, 0)
-    run.equal(f"{what}: FECTL.IP after clearing", fectl, FECTL_IM)
-
-
-def show_source(run, name):
-    run.info(f"{name}: read " + ", ".join(
-        f"IOVA 0x{iova:x} +0x{n:x} <- physical 0x{phys:x}"
-        for iova, phys, n in pieces(SRC_IOVA, LEN)))
-
-
-def check_guards(run, q, name):
-    """The bytes of the destination's physical pages around the copy."""
-    first, last = pieces(DST_IOVA, LEN)[0], pieces(DST_IOVA, LEN)[-1]
-    start = first[1] & ~0xfff
-    check_untouched(run, q, f"{name}: guard before the destination",
-                    start, first[1] - start, GUARD)
-    end = last[1] + last[2]
-    check_untouched(run, q, f"{name}: guard after the destination",
-                    end, PAGE - (end & 0xfff), GUARD)
-
-
-def check_untouched(run, q, name, addr, length, byte):
-    run.equal(name, q.memread(addr, length), bytes([byte]) * length)
 
 
 def lapic_irr(q):
@@ -469,188 +328,81 @@ def unmask_fault_event(d):
     d.wr32(FECTL_REG, 0)
 
 
-def check_fault_event(run, q, d, cause):
-    """With FECTL.IM clear a new fault sends the interrupt at once."""
-    before = lapic_irr(q)
-    unmask_fault_event(d)
-    cause()
-    fsts, lo, hi, fectl = d.fault()
-    after = lapic_irr(q)
-    run.info(f"fault event: FSTS 0x{fsts:08x} FECTL 0x{fectl:08x}, "
-             f"APIC IRR {before} -> {after}")
-    run.true("fault event: vector not in the APIC's IRR before",
-             FAULT_VECTOR not in before)
-    run.true(f"fault event: vector 0x{FAULT_VECTOR:x} in the APIC's IRR",
-             FAULT_VECTOR in after, f"IRR {after}")
-    run.equal("fault event: FECTL (unmasked, IP clear: sent)", fectl, 0)
-    run.equal("fault event: FSTS.PPF", fsts & FSTS_PPF, FSTS_PPF)
-    d.clear_fault()
-    run.equal("fault event: FSTS after clearing", d.rd32(FSTS_REG), 0)
+class VtdChecks:
+    """The IOMMU side of iommu_dma's sequences: FSTS and the fault
+    recording register."""
 
+    def __init__(self, d):
+        self.d = d
 
-# ====================================================================
-# edu (QEMU's hw/misc/edu.c and libvpci's model: the same registers)
-# ====================================================================
+    def check_no_fault(self, run, name):
+        run.equal(f"{name}: no fault", self.d.rd32(FSTS_REG), 0)
 
-EDU_BAR = Q35.mmio
-EDU_DMA_SRC, EDU_DMA_DST, EDU_DMA_CNT, EDU_DMA_CMD = 0x80, 0x88, 0x90, 0x98
-EDU_INTR_STATUS, EDU_INTR_ACK = 0x24, 0x64
-EDU_RUN, EDU_TO_RAM, EDU_IRQ = 1, 2, 4
-EDU_BUF = 0x40000               # the device's 4 KiB buffer
-EDU_DMA_NS = 101_000_000        # a command completes 100 ms after start
+    def check_fault(self, run, what, iova, length, is_read, readonly):
+        """FSTS/FRCD after one fault; then clear it and see it clear.  A
+        write without W is reason 0x05 whether the page is unmapped or
+        read-only; FRCD holds the IOVA's page."""
+        d = self.d
+        reason = FR_READ if is_read else FR_WRITE
+        fsts, lo, hi, fectl = d.fault()
+        f = frcd_decode(lo, hi)
+        run.info(f"{what}: FSTS 0x{fsts:08x}, {frcd_text(lo, hi)}, "
+                 f"FECTL 0x{fectl:08x}")
+        # PPF: a recording register holds a fault; PFO clear: none was
+        # lost; FRI 0: it is in register 0.
+        run.equal(f"{what}: FSTS (PPF set, PFO clear, FRI 0)", fsts, FSTS_PPF)
+        run.equal(f"{what}: FSTS.PFO", fsts & FSTS_PFO, 0)
+        run.equal(f"{what}: FRCD.F", f["F"], 1)
+        run.equal(f"{what}: FRCD source-id (00:01.0)", f["sid"], SID)
+        run.equal(f"{what}: FRCD fault reason", f["reason"], reason)
+        run.equal(f"{what}: FRCD faulting IOVA page", f["iova_page"],
+                  iova & ~0xfff)
+        run.equal(f"{what}: FRCD.T ({'read' if is_read else 'write'})",
+                  f["T"], 1 if is_read else 0)
+        # The fault event is masked (FECTL.IM from reset): pending, not
+        # sent.
+        run.equal(f"{what}: FECTL (IM, IP pending)", fectl,
+                  FECTL_IM | FECTL_IP)
+        d.clear_fault()
+        fsts, lo, hi, fectl = d.fault()
+        run.equal(f"{what}: FRCD.F after W1C", hi & FRCD_F, 0)
+        run.equal(f"{what}: FSTS after clearing", fsts, 0)
+        run.equal(f"{what}: FECTL.IP after clearing", fectl, FECTL_IM)
 
+    def before_readonly_write(self):
+        """QEMU's IOTLB caches permissions: a write to a page read before
+        through a read-only mapping is dropped without a fault record.
+        A driver flushes after changing mappings; so does the test."""
+        self.d.invalidate()
 
-def edu_dma(q, run, name, src, dst, cnt, to_ram):
-    """One edu DMA command, run to completion: RUN must still be set
-    before the clock moves (nothing happened yet) and clear after."""
-    q.writeq(EDU_BAR + EDU_DMA_SRC, src)
-    q.writeq(EDU_BAR + EDU_DMA_DST, dst)
-    q.writeq(EDU_BAR + EDU_DMA_CNT, cnt)
-    q.writeq(EDU_BAR + EDU_DMA_CMD,
-             EDU_RUN | EDU_IRQ | (EDU_TO_RAM if to_ram else 0))
-    run.equal(f"{name}: DMA_CMD.RUN before the clock moves",
-              q.readq(EDU_BAR + EDU_DMA_CMD) & EDU_RUN, EDU_RUN)
-    q.clock_step(EDU_DMA_NS)
-    run.equal(f"{name}: DMA_CMD.RUN clear (command completed)",
-              q.readq(EDU_BAR + EDU_DMA_CMD) & EDU_RUN, 0)
-    # edu has no error status: completion (and its interrupt) is all a
-    # driver sees, fault or not.
-    run.equal(f"{name}: INTR_STATUS (DMA done 0x100)",
-              q.readl(EDU_BAR + EDU_INTR_STATUS), 0x100)
-    q.writel(EDU_BAR + EDU_INTR_ACK, 0x100)
+    def check_fault_event(self, run, q, cause):
+        """With FECTL.IM clear a new fault sends the interrupt at once."""
+        d = self.d
+        before = lapic_irr(q)
+        unmask_fault_event(d)
+        cause()
+        fsts, lo, hi, fectl = d.fault()
+        after = lapic_irr(q)
+        run.info(f"fault event: FSTS 0x{fsts:08x} FECTL 0x{fectl:08x}, "
+                 f"APIC IRR {before} -> {after}")
+        run.true("fault event: vector not in the APIC's IRR before",
+                 FAULT_VECTOR not in before)
+        run.true(f"fault event: vector 0x{FAULT_VECTOR:x} in the APIC's IRR",
+                 FAULT_VECTOR in after, f"IRR {after}")
+        run.equal("fault event: FECTL (unmasked, IP clear: sent)", fectl, 0)
+        run.equal("fault event: FSTS.PPF", fsts & FSTS_PPF, FSTS_PPF)
+        d.clear_fault()
+        run.equal("fault event: FSTS after clearing", d.rd32(FSTS_REG), 0)
 
 
 def run_edu(checks, binary, device):
     run = Run(checks, device)
     with start_qemu(binary, device) as q:
-        q.run(Q35.cfg_wr(0x10, EDU_BAR))
-        q.run(Q35.cfg_wr(0x04, 0x6, size=2))      # MEMORY | MASTER
+        iommu_dma.enable_device(q, Q35)
         d = setup_iommu(q, run)
-        data = fill_ram(q)
-
-        # 1. Translated copy: RAM -> buffer through IOVA pages 0-1, then
-        #    buffer -> RAM through IOVA pages 2-3.
-        name = "translated copy"
-        run.true(f"{name}: destination pages hold no data before",
-                 read_iova(q, DST_IOVA, LEN) == bytes([GUARD]) * LEN)
-        edu_dma(q, run, f"{name} (device read)", SRC_IOVA, EDU_BUF, LEN,
-                to_ram=False)
-        edu_dma(q, run, f"{name} (device write)", EDU_BUF, DST_IOVA, LEN,
-                to_ram=True)
-        show_source(run, name)
-        for iova, phys, n in pieces(DST_IOVA, LEN):
-            off = iova - DST_IOVA
-            run.info(f"{name}: wrote IOVA 0x{iova:x} +0x{n:x} -> physical "
-                     f"0x{phys:x}: {q.memread(phys, 8).hex()}...")
-            run.equal(f"{name}: data at physical 0x{phys:x} "
-                      f"(IOVA 0x{iova:x}, 0x{n:x} bytes)",
-                      q.memread(phys, n), data[off:off + n])
-        check_untouched(run, q, f"{name}: physical 0x{DST_IOVA:x} == IOVA "
-                        "untouched", DST_IOVA, LEN, DECOY)
-        check_guards(run, q, name)
-        run.equal(f"{name}: no fault", d.rd32(FSTS_REG), 0)
-
-        # 2a. Device write to an unmapped IOVA.
-        name = "write to unmapped IOVA"
-        edu_dma(q, run, name, EDU_BUF, UNMAPPED + 0x80, 0x100, to_ram=True)
-        check_fault(run, d, name, UNMAPPED, FR_WRITE, is_read=False)
-        check_untouched(run, q, f"{name}: physical == IOVA untouched",
-                        UNMAPPED, PAGE, DECOY)
-
-        # 2b. Device read from an unmapped IOVA: the fault, and what the
-        #     device got (edu's buffer: zeros, QEMU's unassigned read).
-        name = "read from unmapped IOVA"
-        edu_dma(q, run, name, UNMAPPED + 0x80, EDU_BUF, 0x100, to_ram=False)
-        check_fault(run, d, name, UNMAPPED, FR_READ, is_read=True)
-        edu_dma(q, run, f"{name}: buffer out", EDU_BUF, IOVA + 2 * PAGE,
-                0x200, to_ram=True)
-        got = q.memread(MAPPING[2][0], 0x200)
-        run.info(f"{name}: buffer 0x40000.. now {got[:8].hex()}... "
-                 f"0x40100.. {got[0x100:0x108].hex()}...")
-        run.equal(f"{name}: buffer bytes not delivered read 0",
-                  got[:0x100], bytes(0x100))
-        run.equal(f"{name}: buffer bytes after the read kept",
-                  got[0x100:], data[0x100:0x200])
-
-        # 2c. Device write to a read-only mapping.
-        name = "write to read-only IOVA"
-        d.invalidate()
-        edu_dma(q, run, name, EDU_BUF, RO + 0x80, 0x100, to_ram=True)
-        check_fault(run, d, name, RO, FR_WRITE, is_read=False)
-        check_untouched(run, q, f"{name}: read-only page untouched",
-                        PHYS_RO, PAGE, RO_FILL)
-        check_untouched(run, q, f"{name}: physical == IOVA untouched",
-                        RO, PAGE, DECOY)
-        # ... which the device may read.
-        name = "read from read-only IOVA"
-        edu_dma(q, run, name, RO + 0x80, EDU_BUF, 0x100, to_ram=False)
-        run.equal(f"{name}: no fault", d.rd32(FSTS_REG), 0)
-        edu_dma(q, run, f"{name}: buffer out", EDU_BUF, IOVA + 3 * PAGE,
-                0x100, to_ram=True)
-        run.equal(f"{name}: data read", q.memread(MAPPING[3][0], 0x100),
-                  bytes([RO_FILL]) * 0x100)
-
-        # 2d. A write across the unmapped page into a mapped one.  Here
-        #     the two differ, as include/vpci/models/edu.h documents: QEMU's
-        #     edu goes on with the pages after a fault (one pci_dma_write
-        #     for the whole range), libvpci's model stops at the fault.
-        #     Not compared; each is checked against its own documentation.
-        name = "write across the unmapped IOVA"
-        edu_dma(q, run, name, EDU_BUF, UNMAPPED + 0x800, 0xc00, to_ram=True)
-        check_fault(run, d, name, UNMAPPED, FR_WRITE, is_read=False)
-        check_untouched(run, q, f"{name}: physical == IOVA untouched",
-                        UNMAPPED, 2 * PAGE, DECOY)
-        after = q.memread(MAPPING[6][0], 0x400)
-        goes_on = device == "edu"
-        how = ("written (QEMU's edu goes on after a fault)" if goes_on else
-               "untouched (the model stops at the fault)")
-        run.info(f"{name}: physical 0x{MAPPING[6][0]:x} (IOVA "
-                 f"0x{UNMAPPED + PAGE:x}) now {after[:8].hex()}...: {how}")
-        run.equal(f"{name}: the page after the fault "
-                  f"{'written' if goes_on else 'untouched'}", after,
-                  data[0x800:0xc00] if goes_on else bytes([GUARD]) * 0x400,
-                  compare=False)
-
-        # 3. Fault event interrupt.
-        check_fault_event(run, q, d, lambda: edu_dma(
-            q, run, "fault event DMA", EDU_BUF, UNMAPPED, 0x10, to_ram=True))
+        iommu_dma.edu_sequence(q, run, Q35, PLAN, VtdChecks(d),
+                               goes_on=device == "edu")
     return run
-
-
-# ====================================================================
-# dma-engine (libvpci; shared/specs/dma-engine.md, models/dma_engine.h)
-# ====================================================================
-
-DE_BAR = Q35.mmio
-DE_REGS = DE_BAR + 0x1000
-DE_SRC, DE_DST, DE_SIZE, DE_CTRL = 0x00, 0x08, 0x10, 0x18
-DE_ERR_CODE, DE_ERR_ADDR, DE_COPIED = 0x20, 0x28, 0x30
-DE_START = 1
-DE_DONE, DE_ERROR, DE_BUSY = 1 << 32, 1 << 33, 1 << 34
-DE_ERR_READ, DE_ERR_WRITE = 3, 4
-EFAULT = 14                     # the adapter's errno for any DMA error
-
-
-def de_copy(q, run, name, src, dst, length):
-    """Start a copy, see it busy, run the clock until DONE (1 us per 4 KiB
-    chunk); return (CTRL, ERR_CODE, ERR_ADDR, COPIED)."""
-    q.writeq(DE_REGS + DE_SRC, src)
-    q.writeq(DE_REGS + DE_DST, dst)
-    q.writeq(DE_REGS + DE_SIZE, length << 32)
-    q.writeq(DE_REGS + DE_CTRL, DE_START)
-    ctrl = q.readq(DE_REGS + DE_CTRL)
-    run.equal(f"{name}: CTRL busy, not done, before the clock moves",
-              ctrl & (DE_BUSY | DE_DONE), DE_BUSY)
-    for _ in range(16):
-        q.clock_step(1000)
-        ctrl = q.readq(DE_REGS + DE_CTRL)
-        if ctrl & DE_DONE:
-            break
-    regs = (ctrl, q.readq(DE_REGS + DE_ERR_CODE),
-            q.readq(DE_REGS + DE_ERR_ADDR), q.readq(DE_REGS + DE_COPIED))
-    run.info(f"{name}: CTRL 0x{regs[0]:x} ERR_CODE 0x{regs[1]:x} "
-             f"ERR_ADDR 0x{regs[2]:x} COPIED 0x{regs[3]:x}")
-    return regs
 
 
 def run_dma_engine(checks, binary):
@@ -659,84 +411,10 @@ def run_dma_engine(checks, binary):
     device = "vpci-dma-engine"
     run = Run(checks, device)
     with start_qemu(binary, f"{device},iommu-required=on") as q:
-        q.run(Q35.cfg_wr(0x10, DE_BAR))
-        q.run(Q35.cfg_wr(0x04, 0x6, size=2))
+        iommu_dma.enable_device(q, Q35)
         d = setup_iommu(q, run)
-        data = fill_ram(q)
-
-        # 1. Translated copy: IOVA pages 0-1 -> IOVA pages 2-3.
-        name = "translated copy"
-        run.true(f"{name}: destination pages hold no data before",
-                 read_iova(q, DST_IOVA, LEN) == bytes([GUARD]) * LEN)
-        ctrl, code, addr, copied = de_copy(q, run, name, SRC_IOVA, DST_IOVA,
-                                           LEN)
-        run.equal(f"{name}: CTRL DONE, no ERROR", ctrl & (DE_DONE | DE_ERROR),
-                  DE_DONE)
-        run.equal(f"{name}: ERR_CODE", code, 0)
-        run.equal(f"{name}: COPIED", copied, LEN)
-        show_source(run, name)
-        for iova, phys, n in pieces(DST_IOVA, LEN):
-            off = iova - DST_IOVA
-            run.info(f"{name}: wrote IOVA 0x{iova:x} +0x{n:x} -> physical "
-                     f"0x{phys:x}: {q.memread(phys, 8).hex()}...")
-            run.equal(f"{name}: data at physical 0x{phys:x} "
-                      f"(IOVA 0x{iova:x}, 0x{n:x} bytes)",
-                      q.memread(phys, n), data[off:off + n])
-        check_untouched(run, q, f"{name}: physical 0x{DST_IOVA:x} == IOVA "
-                        "untouched", DST_IOVA, LEN, DECOY)
-        check_guards(run, q, name)
-        run.equal(f"{name}: no fault", d.rd32(FSTS_REG), 0)
-
-        # 2a. Source unmapped: the device read faults, nothing is written.
-        name = "copy from unmapped IOVA"
-        dst = IOVA + 2 * PAGE
-        before = q.memread(MAPPING[2][0], 0x100)
-        ctrl, code, addr, copied = de_copy(q, run, name, UNMAPPED + 0x80,
-                                           dst, 0x100)
-        run.equal(f"{name}: CTRL DONE|ERROR", ctrl & (DE_DONE | DE_ERROR),
-                  DE_DONE | DE_ERROR)
-        run.equal(f"{name}: ERR_CODE READ, errno EFAULT", code,
-                  DE_ERR_READ | EFAULT << 8)
-        run.equal(f"{name}: ERR_ADDR", addr, UNMAPPED + 0x80)
-        run.equal(f"{name}: COPIED", copied, 0)
-        run.equal(f"{name}: destination untouched",
-                  q.memread(MAPPING[2][0], 0x100), before)
-        check_fault(run, d, name, UNMAPPED, FR_READ, is_read=True)
-
-        # 2b. Destination runs from a writable page into a read-only one:
-        #     the copy stops exactly at the page boundary.
-        name = "copy into read-only IOVA"
-        d.invalidate()
-        dst = IOVA + 4 * PAGE - 0x400
-        ctrl, code, addr, copied = de_copy(q, run, name, SRC_IOVA, dst, 0x800)
-        run.equal(f"{name}: CTRL DONE|ERROR", ctrl & (DE_DONE | DE_ERROR),
-                  DE_DONE | DE_ERROR)
-        run.equal(f"{name}: ERR_CODE WRITE, errno EFAULT", code,
-                  DE_ERR_WRITE | EFAULT << 8)
-        run.equal(f"{name}: ERR_ADDR (first read-only byte)", addr, RO)
-        run.equal(f"{name}: COPIED (up to the read-only page)", copied, 0x400)
-        run.equal(f"{name}: the writable part landed",
-                  q.memread(phys_of(dst), 0x400), data[:0x400])
-        check_fault(run, d, name, RO, FR_WRITE, is_read=False)
-        check_untouched(run, q, f"{name}: read-only page untouched",
-                        PHYS_RO, PAGE, RO_FILL)
-        check_untouched(run, q, f"{name}: physical == IOVA untouched",
-                        RO, PAGE, DECOY)
-
-        # 3. Fault event interrupt.
-        check_fault_event(run, q, d, lambda: de_copy(
-            q, run, "fault event copy", SRC_IOVA, UNMAPPED, 0x10))
+        iommu_dma.dma_engine_sequence(q, run, Q35, PLAN, VtdChecks(d))
     return run
-
-
-def compare(checks, a, b):
-    """Every observation of run a must be the same in run b."""
-    for name, value in a.seen.items():
-        checks.equal(f"{a.label} vs {b.label}: {name}",
-                     b.seen.get(name, "<not observed>"), value)
-    for name in b.seen.keys() - a.seen.keys():
-        checks.check(f"{a.label} vs {b.label}: {name}", False,
-                     f"observed by {b.label} only")
 
 
 def main():
