@@ -31,7 +31,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from qemulib import fmt                             # noqa: E402
+import qemulib                                      # noqa: E402
+from qemulib import Checks, fmt                     # noqa: E402
 
 PAGE = 0x1000
 
@@ -467,3 +468,65 @@ def dma_engine_sequence(q, run, machine, plan, iommu):
     iommu.check_fault_event(run, q, lambda: de.copy(
         "fault event copy", plan.src_iova, plan.unmapped, 0x10))
     return data
+
+
+# ====================================================================
+# The runs, the same for every IOMMU
+# ====================================================================
+
+class Platform:
+    """What a test says about its IOMMU and machine:
+      arch, machine      qemu-system-ARCH and qtestgen's Machine
+      plan               the Plan of guest memory
+      needs              devices QEMU must have besides edu, vpci-edu and
+                         vpci-dma-engine (e.g. intel-iommu)
+      start_qemu(binary, devspec)   a Qemu with the IOMMU and the device
+                                    DEVSPEC at 00:01.0
+      setup(q, run)      program the IOMMU as its driver would; returns
+                         (driver, the IOMMU-side checks object above)
+      edu_props          properties both edus get ("" for none)
+      after_edu(q, run, driver, iommu, plan, data), after_dma_engine(...)
+                         optional: the test's own scenarios once the
+                         shared sequence ran (data: what it returned)"""
+
+    def __init__(self, arch, machine, plan, start_qemu, setup, needs=(),
+                 edu_props="", after_edu=None, after_dma_engine=None):
+        self.arch, self.machine, self.plan = arch, machine, plan
+        self.start_qemu, self.setup, self.needs = start_qemu, setup, needs
+        self.edu_props = edu_props
+        self.after_edu, self.after_dma_engine = after_edu, after_dma_engine
+
+
+def run_device(p, checks, binary, device, devspec, sequence, after, **kw):
+    run = Run(checks, device)
+    with p.start_qemu(binary, devspec) as q:
+        enable_device(q, p.machine)
+        d, iommu = p.setup(q, run)
+        data = sequence(q, run, p.machine, p.plan, iommu, **kw)
+        if after:
+            after(q, run, d, iommu, p.plan, data)
+    return run
+
+
+def main(p):
+    """QEMU's edu and vpci-edu (compared), then vpci-dma-engine with
+    iommu-required=on: the engine refuses to copy unless the adapter says
+    an IOMMU is in front of it, so every copy also checks that."""
+    binary = None
+    for dev in ("edu", "vpci-edu", "vpci-dma-engine") + tuple(p.needs):
+        binary = qemulib.find_qemu(p.arch, device=dev)
+    checks = Checks()
+    edus = []
+    for dev, title in (("edu", "QEMU's edu"),
+                       ("vpci-edu", "libvpci's edu through the adapter")):
+        print(f"== {title}")
+        spec = f"{dev},{p.edu_props}" if p.edu_props else dev
+        edus.append(run_device(p, checks, binary, dev, spec, edu_sequence,
+                               p.after_edu, goes_on=dev == "edu"))
+    print("== edu and vpci-edu observed the same")
+    compare(checks, *edus)
+    print("== libvpci's dma-engine through the adapter")
+    run_device(p, checks, binary, "vpci-dma-engine",
+               "vpci-dma-engine,iommu-required=on", dma_engine_sequence,
+               p.after_dma_engine)
+    checks.done()

@@ -395,43 +395,14 @@ class VtdChecks:
         run.equal("fault event: FSTS after clearing", d.rd32(FSTS_REG), 0)
 
 
-def run_edu(checks, binary, device):
-    run = Run(checks, device)
-    with start_qemu(binary, device) as q:
-        iommu_dma.enable_device(q, Q35)
-        d = setup_iommu(q, run)
-        iommu_dma.edu_sequence(q, run, Q35, PLAN, VtdChecks(d),
-                               goes_on=device == "edu")
-    return run
+def setup(q, run):
+    d = setup_iommu(q, run)
+    return d, VtdChecks(d)
 
 
-def run_dma_engine(checks, binary):
-    # iommu-required=on: the engine refuses to copy unless the adapter
-    # says an IOMMU translates its DMA, so every copy below also checks it.
-    device = "vpci-dma-engine"
-    run = Run(checks, device)
-    with start_qemu(binary, f"{device},iommu-required=on") as q:
-        iommu_dma.enable_device(q, Q35)
-        d = setup_iommu(q, run)
-        iommu_dma.dma_engine_sequence(q, run, Q35, PLAN, VtdChecks(d))
-    return run
-
-
-def main():
-    binary = qemulib.find_qemu("x86_64", device="intel-iommu")
-    for dev in ("vpci-edu", "vpci-dma-engine"):
-        qemulib.find_qemu("x86_64", device=dev)
-    checks = Checks()
-    print("== QEMU's edu")
-    edu = run_edu(checks, binary, "edu")
-    print("== libvpci's edu through the adapter")
-    vpci_edu = run_edu(checks, binary, "vpci-edu")
-    print("== edu and vpci-edu observed the same")
-    compare(checks, edu, vpci_edu)
-    print("== libvpci's dma-engine through the adapter")
-    run_dma_engine(checks, binary)
-    checks.done()
+PLATFORM = iommu_dma.Platform("x86_64", Q35, PLAN, start_qemu, setup,
+                              needs=("intel-iommu",))
 
 
 if __name__ == "__main__":
-    main()
+    iommu_dma.main(PLATFORM)

@@ -908,47 +908,16 @@ def dma_engine_smmu_scenarios(q, run, d, iommu, plan, data):
 # The runs
 # ====================================================================
 
-def run_edu(checks, binary, device):
-    run = Run(checks, device)
-    with start_qemu(binary, f"{device},{EDU_PROPS}") as q:
-        iommu_dma.enable_device(q, VIRT)
-        d = setup_iommu(q, run)
-        iommu = SmmuChecks(q, d)
-        data = iommu_dma.edu_sequence(q, run, VIRT, PLAN, iommu,
-                                      goes_on=device == "edu")
-        edu_smmu_scenarios(q, run, d, iommu, PLAN, data)
-    return run
+def setup(q, run):
+    d = setup_iommu(q, run)
+    return d, SmmuChecks(q, d)
 
 
-def run_dma_engine(checks, binary):
-    # iommu-required=on: the engine refuses to copy unless the adapter
-    # says an IOMMU translates its DMA, so every copy below also checks it.
-    device = "vpci-dma-engine"
-    run = Run(checks, device)
-    with start_qemu(binary, f"{device},iommu-required=on") as q:
-        iommu_dma.enable_device(q, VIRT)
-        d = setup_iommu(q, run)
-        iommu = SmmuChecks(q, d)
-        data = iommu_dma.dma_engine_sequence(q, run, VIRT, PLAN, iommu)
-        dma_engine_smmu_scenarios(q, run, d, iommu, PLAN, data)
-    return run
-
-
-def main():
-    binary = qemulib.find_qemu("aarch64", device="vpci-edu")
-    for dev in ("edu", "vpci-dma-engine"):
-        qemulib.find_qemu("aarch64", device=dev)
-    checks = Checks()
-    print("== QEMU's edu")
-    edu = run_edu(checks, binary, "edu")
-    print("== libvpci's edu through the adapter")
-    vpci_edu = run_edu(checks, binary, "vpci-edu")
-    print("== edu and vpci-edu observed the same")
-    compare(checks, edu, vpci_edu)
-    print("== libvpci's dma-engine through the adapter")
-    run_dma_engine(checks, binary)
-    checks.done()
+PLATFORM = iommu_dma.Platform("aarch64", VIRT, PLAN, start_qemu, setup,
+                              edu_props=EDU_PROPS,
+                              after_edu=edu_smmu_scenarios,
+                              after_dma_engine=dma_engine_smmu_scenarios)
 
 
 if __name__ == "__main__":
-    main()
+    iommu_dma.main(PLATFORM)
