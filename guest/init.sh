@@ -16,6 +16,13 @@ echo "VPCI-GUEST: PCI devices:"
 for d in /sys/bus/pci/devices/*; do
 	echo "  ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class")"
 done
+insmod /lib/modules/vpci_virt.ko test_hooks=1
+echo "VPCI-GUEST-INSMOD rc=$?"
+# the IOMMU (intel-iommu, arm-smmu-v3) and MSI controller (GICv2m) set-up
+dmesg | grep -E 'vpci_virt|DMAR: (Intel|IOMMU enabled)|DMAR-IR: Enabled|arm-smmu-v3 .*: ias|GICv2m: range' |
+	sed 's/^/  dmesg: /'
+# (after insmod: an IOMMU described by the device tree, as arm-smmu-v3 on
+# arm64's virt, adds a PCI function to its group only when a driver probes it)
 if [ -d /sys/class/iommu ] && [ -n "$(ls /sys/class/iommu)" ]; then
 	echo "VPCI-GUEST: IOMMU: $(ls /sys/class/iommu)"
 	for d in /sys/bus/pci/devices/*; do
@@ -24,9 +31,6 @@ if [ -d /sys/class/iommu ] && [ -n "$(ls /sys/class/iommu)" ]; then
 		echo "  ${d##*/} iommu group ${g##*/} type $(cat "$d/iommu_group/type" 2>/dev/null)"
 	done
 fi
-insmod /lib/modules/vpci_virt.ko test_hooks=1
-echo "VPCI-GUEST-INSMOD rc=$?"
-dmesg | grep -E 'vpci_virt|DMAR: (Intel|IOMMU enabled)|DMAR-IR: Enabled' | sed 's/^/  dmesg: /'
 for c in /sys/class/vpci/*; do
 	[ -e "$c" ] || continue
 	d=$(readlink "$c/device")
@@ -46,8 +50,11 @@ if [ "${vpci_rmmod:-1}" != 0 ]; then
 fi
 dmesg | grep -E 'vpci_virt .*(timed out|interrupted)' | sed 's/^/  dmesg: /'
 # faults the kernel's IOMMU driver reported (run-guest.sh expects the
-# iommu-fault check's one in its iommu boot, and none in the others)
-dmesg | grep -E 'DMAR: \[DMA|DMAR: .*fault' | sed 's/^/VPCI-GUEST-DMAR-FAULT: /'
+# iommu-fault check's in its iommu/smmu boot, and none in the others):
+# intel-iommu's DMAR lines, arm-smmu-v3's "event 0xNN received:" and the
+# event's four 64-bit words, a line each
+dmesg | grep -E 'DMAR: \[DMA|DMAR: .*fault|arm-smmu-v3 [^ ]+: (event 0x|[[:space:]]+0x)' |
+	sed -e '/DMAR/s/^/VPCI-GUEST-DMAR-FAULT: /' -e '/arm-smmu-v3/s/^/VPCI-GUEST-SMMU-FAULT: /'
 # (run-guest.sh boots with slub_debug=FZPU: a use after free or an overrun
 # of a slab object shows up as "BUG <cache>: Poison overwritten" and such)
 problems='BUG[: ]|WARNING:|Call Trace|general protection|Oops|Poison overwritten|Redzone'

@@ -428,17 +428,22 @@ static void run_device(const char *path, const char *want_mode)
                  e ? strerror(e) : "success", p.status, p.error);
     }
 
-    /* behind an IOMMU: a source bus address the kernel never mapped */
+    /*
+     * behind an IOMMU: a source bus address the kernel never mapped.  One
+     * word per job: one DMA access, so one fault each (QEMU's SMMUv3
+     * records an event per access, and arm-smmu-v3 logs at most ten events
+     * in five seconds: the write's must not be lost behind the read's).
+     */
     {
         char type[32], path[160];
-        static uint32_t in[16], out[16];
+        static uint32_t in[1], out[1];
         snprintf(path, sizeof(path), "device/iommu_group/type");
         sysfs_attr(dev, path, type, sizeof(type));
         if (strncmp(type, "DMA", 3)) {
             memset(&p, 0, sizeof(p));
             p.in = (uintptr_t)in;
             p.out = (uintptr_t)out;
-            p.count = 16;
+            p.count = 1;
             p.flags = VPCI_VIRT_MUL_FAULT_DST;
             e = ioc(fd, VPCI_IOC_KICK_MUL2, &p);
             if (e == EOPNOTSUPP)
@@ -451,7 +456,7 @@ static void run_device(const char *path, const char *want_mode)
             memset(&p, 0, sizeof(p));
             p.in = (uintptr_t)in;
             p.out = (uintptr_t)out;
-            p.count = 16;
+            p.count = 1;
             p.flags = VPCI_VIRT_MUL_FAULT_SRC;
             e = ioc(fd, VPCI_IOC_KICK_MUL4, &p);
             struct vpci_virt_ioc q = p;
