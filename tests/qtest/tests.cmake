@@ -11,16 +11,10 @@
 # a thread, and parallel load lets a status read race it.
 foreach(model edu virt-pci dma-engine epf-test)
   foreach(machine q35 virt)
-    set(name qtest.${model}.${machine})
-    add_test(NAME ${name}
-             COMMAND ${PROJECT_SOURCE_DIR}/tests/qtest/run-compare.sh
-                     --model ${model} --machine ${machine}
-                     --vpci-host $<TARGET_FILE:vpci-host>
-                     --out ${PROJECT_BINARY_DIR}/qtest-compare)
-    set_tests_properties(${name} PROPERTIES
-      SKIP_RETURN_CODE 77 TIMEOUT 1200 LABELS "qemu;script" RUN_SERIAL TRUE)
-    if(VPCI_TEST_ENV)
-      set_tests_properties(${name} PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
-    endif()
+    vpci_qemu_test(qtest.${model}.${machine} 1200 "qemu;script"
+                   ${PROJECT_SOURCE_DIR}/tests/qtest/run-compare.sh
+                   --model ${model} --machine ${machine}
+                   --vpci-host $<TARGET_FILE:vpci-host>
+                   --out ${PROJECT_BINARY_DIR}/qtest-compare)
   endforeach()
 endforeach()

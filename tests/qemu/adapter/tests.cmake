@@ -9,15 +9,8 @@
 # this build tree's binaries: label "qemu-only" lets scripts/test.sh run them
 # once (unit stage) rather than again in the ASan and coverage builds.
 function(vpci_adapter_test name)
-  add_test(NAME qemu.adapter.${name}
-           COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/qemu/adapter/test_adapter.py
-                   ${ARGN})
-  set_tests_properties(qemu.adapter.${name} PROPERTIES
-    SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS "qemu;script;qemu-only" RUN_SERIAL TRUE)
-  if(VPCI_TEST_ENV)
-    set_tests_properties(qemu.adapter.${name} PROPERTIES
-      ENVIRONMENT "${VPCI_TEST_ENV}")
-  endif()
+  vpci_qemu_test(qemu.adapter.${name} 900 "qemu;script;qemu-only"
+                 python3 ${PROJECT_SOURCE_DIR}/tests/qemu/adapter/test_adapter.py ${ARGN})
 endfunction()
 
 foreach(_vpci_machine q35 virt)

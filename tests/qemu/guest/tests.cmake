@@ -14,15 +14,11 @@
 # adapter is found and VPCI_REQUIRE_QEMU is unset.  "qemu-only": they run
 # QEMU, the adapter and the guest side only, no binary of this build tree,
 # so the asan and coverage stages leave them out (-LE qemu-only).
-function(vpci_guest_test name arch)
-  add_test(NAME ${name}
-           COMMAND ${PROJECT_SOURCE_DIR}/guest/run-guest.sh --arch ${arch})
-  set_tests_properties(${name} PROPERTIES
-    SKIP_RETURN_CODE 77 TIMEOUT 1200 LABELS "qemu;script;qemu-only" RUN_SERIAL TRUE)
-  if(VPCI_TEST_ENV)
-    set_tests_properties(${name} PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
+foreach(_vpci_arch x86_64 arm64)
+  set(_vpci_name qemu.guest-virt-pci)
+  if(NOT _vpci_arch STREQUAL x86_64)
+    set(_vpci_name ${_vpci_name}-${_vpci_arch})
   endif()
-endfunction()
-
-vpci_guest_test(qemu.guest-virt-pci x86_64)
-vpci_guest_test(qemu.guest-virt-pci-arm64 arm64)
+  vpci_qemu_test(${_vpci_name} 1200 "qemu;script;qemu-only"
+                 ${PROJECT_SOURCE_DIR}/guest/run-guest.sh --arch ${_vpci_arch})
+endforeach()

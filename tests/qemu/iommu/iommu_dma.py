@@ -168,6 +168,17 @@ class Run:
         print(f"    {self.label}: {text}")
 
 
+def poll(what, read, done, tries=100):
+    """Poll a register as a driver does (under qtest QEMU answers at
+    once, so a few tries suffice); QemuError naming WHAT if DONE(value)
+    never holds."""
+    for _ in range(tries):
+        v = read()
+        if done(v):
+            return v
+    raise qemulib.QemuError(f"{what} never completed (last 0x{v:x})")
+
+
 def compare(checks, a, b):
     """Every observation of run a must be the same in run b."""
     for name, value in a.seen.items():

@@ -204,14 +204,8 @@ class VtdDriver:
         self.q.writeq(table + ((iova >> 12) & 0x1ff) * 8, pte(phys, perm))
 
     # -- commands ----------------------------------------------------------
-    def wait(self, what, read, done, tries=100):
-        """Poll as a driver does; under qtest QEMU answers at once."""
-        for _ in range(tries):
-            v = read()
-            if done(v):
-                return v
-        raise qemulib.QemuError(f"VT-d: {what} never completed "
-                                f"(last 0x{v:x})")
+    def wait(self, what, read, done):
+        return iommu_dma.poll(f"VT-d: {what}", read, done)
 
     def gcmd_oneshot(self, bit, status):
         self.wr32(GCMD_REG, self.gcmd | bit)

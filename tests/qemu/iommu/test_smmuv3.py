@@ -468,14 +468,8 @@ class SmmuDriver:
         self.q.writeq(slot, page_desc(phys, writable))
 
     # -- enabling ----------------------------------------------------------
-    def wait(self, what, read, done, tries=100):
-        """Poll as a driver does; under qtest QEMU answers at once."""
-        for _ in range(tries):
-            v = read()
-            if done(v):
-                return v
-        raise qemulib.QemuError(f"SMMUv3: {what} never completed "
-                                f"(last 0x{v:x})")
+    def wait(self, what, read, done):
+        return iommu_dma.poll(f"SMMUv3: {what}", read, done)
 
     def write_cr0(self, value):
         """CR0, then CR0ACK until it shows the same bits (SMMUv3

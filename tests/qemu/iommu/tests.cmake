@@ -11,15 +11,8 @@
 # Exit 77 (skipped) when no QEMU with the adapter is found and
 # VPCI_REQUIRE_QEMU is unset.  Label "qemu-only": they run QEMU and its
 # adapter only, no binary of this tree.
-function(vpci_iommu_test name script)
-  add_test(NAME ${name}
-           COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/qemu/iommu/${script})
-  set_tests_properties(${name} PROPERTIES
-    SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS "qemu;script;qemu-only" RUN_SERIAL TRUE)
-  if(VPCI_TEST_ENV)
-    set_tests_properties(${name} PROPERTIES ENVIRONMENT "${VPCI_TEST_ENV}")
-  endif()
-endfunction()
-
-vpci_iommu_test(qemu.intel-iommu test_intel_iommu.py)
-vpci_iommu_test(qemu.smmuv3 test_smmuv3.py)
+foreach(_vpci_iommu intel-iommu smmuv3)
+  string(REPLACE "-" "_" _vpci_script test_${_vpci_iommu}.py)
+  vpci_qemu_test(qemu.${_vpci_iommu} 600 "qemu;script;qemu-only"
+                 python3 ${PROJECT_SOURCE_DIR}/tests/qemu/iommu/${_vpci_script})
+endforeach()
