@@ -1090,6 +1090,30 @@ def complete_unplug(q, plat):
     port.wr(sltctl, port.rd(sltctl, 2) | 0x400 | 0x300, 2)
 
 
+def wait_hot_added(q, plat, fn, polls=50):
+    """What Linux's pciehp does after a Presence Detect Changed event:
+    check the port's slot and link status, then read the new function's
+    Vendor ID until it answers (pci_bus_check_dev polls it for up to 1 s,
+    20 ms apart: a function may still be initialising).  Returns (vendor
+    and device ID, the number of polls it took, the port's state as text
+    for a failure message)."""
+    port = Fn(q, plat, dev=RP)
+    exp = port.caps().get(0x10)
+    state = "root port has no Express capability"
+    for n in range(1, polls + 1):
+        vid = fn.rd(0x00)
+        if vid not in (0xffffffff, 0):
+            return vid, n, ""
+        if exp is not None:
+            state = (f"bus numbers 0x{port.rd(0x18):06x}, SLTCTL "
+                     f"0x{port.rd(exp + 0x18, 2):04x}, SLTSTA "
+                     f"0x{port.rd(exp + 0x1a, 2):04x}, LNKSTA "
+                     f"0x{port.rd(exp + 0x12, 2):04x}")
+        q.clock_step(20 * MS)
+    view = " | ".join(ln.strip() for ln in q.hmp("info pci").splitlines())
+    return vid, polls, f"{state}; QEMU's view: {view}"
+
+
 def area_unplug(c, plat, qemu, tmp, valgrind=False):
     tag0 = "unplug" + (" (valgrind)" if valgrind else "")
     binary = qemu
@@ -1118,9 +1142,12 @@ def area_unplug(c, plat, qemu, tmp, valgrind=False):
                 q.qmp("device_add", driver=f"vpci-{sc.model}", id=dev_id,
                       bus="rp0", **props_dict(sc.device(plat)))
                 fn = Fn(q, plat, bus=1, dev=0)
-                vid = fn.rd(0x00)
+                vid, polls, state = wait_hot_added(q, plat, fn)
+                if polls > 1:
+                    print(f"# {tag}: #{round_} answered after {polls} "
+                          "Vendor ID reads")
                 c.check(f"{tag}: device_add #{round_}: answers at 01:00.0",
-                        vid not in (0xffffffff, 0), f"ID 0x{vid:x}")
+                        not state, f"ID 0x{vid:x}; {state}")
                 fn.assign_bars()
                 fn.enable()
                 ctx = {}
