@@ -1057,6 +1057,8 @@ def area_props(c, plat, qemu, tmp, vpci_host):
 # ---------------------------------------------------------------- unplug
 
 RP = 2      # pcie-root-port at 00:02.0, the device behind it at 01:00.0
+# registers of the Express capability a hot-plug driver uses
+EXP_LNKSTA, EXP_SLTCTL, EXP_SLTSTA = 0x12, 0x18, 0x1a
 
 
 def open_root_port(q, plat):
@@ -1072,7 +1074,7 @@ def open_root_port(q, plat):
     # Slot power on, indicator on, attention off: the guest's side of native
     # PCIe hot-plug (q35 uses ACPI hot-plug and keeps the slot powered; on
     # virt a slot that was empty at reset stays off until this)
-    sltctl = port.caps()[0x10] + 0x18
+    sltctl = port.caps()[0x10] + EXP_SLTCTL
     port.wr(sltctl, (port.rd(sltctl, 2) & ~0x7c0) | 0x1c0, 2)
 
 
@@ -1086,32 +1088,30 @@ def complete_unplug(q, plat):
         q.qmp("system_reset")
         return
     port = Fn(q, plat, dev=RP)
-    sltctl = port.caps()[0x10] + 0x18
+    sltctl = port.caps()[0x10] + EXP_SLTCTL
     port.wr(sltctl, port.rd(sltctl, 2) | 0x400 | 0x300, 2)
 
 
 def wait_hot_added(q, plat, fn, polls=50):
-    """What Linux's pciehp does after a Presence Detect Changed event:
-    check the port's slot and link status, then read the new function's
-    Vendor ID until it answers (pci_bus_check_dev polls it for up to 1 s,
-    20 ms apart: a function may still be initialising).  Returns (vendor
-    and device ID, the number of polls it took, the port's state as text
-    for a failure message)."""
-    port = Fn(q, plat, dev=RP)
-    exp = port.caps().get(0x10)
-    state = "root port has no Express capability"
+    """Read the hot-added function's Vendor ID until it answers, as Linux's
+    pciehp does after a Presence Detect Changed event (pci_bus_check_dev
+    polls for up to 1 s, 20 ms apart: a function may still be
+    initialising).  Returns (vendor and device ID, the number of reads it
+    took, "" or -- if it never answered -- the root port's state and
+    QEMU's view of the bus, for the failure message)."""
     for n in range(1, polls + 1):
         vid = fn.rd(0x00)
         if vid not in (0xffffffff, 0):
             return vid, n, ""
-        if exp is not None:
-            state = (f"bus numbers 0x{port.rd(0x18):06x}, SLTCTL "
-                     f"0x{port.rd(exp + 0x18, 2):04x}, SLTSTA "
-                     f"0x{port.rd(exp + 0x1a, 2):04x}, LNKSTA "
-                     f"0x{port.rd(exp + 0x12, 2):04x}")
         q.clock_step(20 * MS)
+    port = Fn(q, plat, dev=RP)
+    exp = port.caps()[0x10]
     view = " | ".join(ln.strip() for ln in q.hmp("info pci").splitlines())
-    return vid, polls, f"{state}; QEMU's view: {view}"
+    return vid, polls, (f"bus numbers 0x{port.rd(0x18):06x}, SLTCTL "
+                        f"0x{port.rd(exp + EXP_SLTCTL, 2):04x}, SLTSTA "
+                        f"0x{port.rd(exp + EXP_SLTSTA, 2):04x}, LNKSTA "
+                        f"0x{port.rd(exp + EXP_LNKSTA, 2):04x}; "
+                        f"QEMU's view: {view}")
 
 
 def area_unplug(c, plat, qemu, tmp, valgrind=False):
